@@ -1,0 +1,53 @@
+// Lowering one graph node to a scheduled Halide pipeline.
+//
+// Each op's lowering lives in codegen/ops/<family>.cpp as
+// `LoweredKernel lower_<op>(const LowerRequest &)`; the table is built from
+// ir/ops/op_list.def. A lowering chooses how it sees each tensor: a "view" is
+// a row-major shape with the same element count as the value (for example an
+// elementwise op sees every tensor as 1-D, softmax sees [outer, axis, inner]).
+// The runtime builds the halide_buffer_t of each argument from its view.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "Halide.h"
+#include "ir/graph.h"
+
+namespace kiln::codegen {
+
+struct LowerRequest {
+  const ir::Node &node;
+  std::vector<ir::TensorType> inputs;   // node input types (parameters included)
+  std::vector<ir::TensorType> outputs;  // node output types
+  Halide::Target target;
+};
+
+struct LoweredKernel {
+  Halide::Pipeline pipeline;
+  // Halide arguments in call order: one ImageParam per node input (its view),
+  // followed by the pipeline outputs in node output order.
+  std::vector<Halide::Argument> args;
+  std::vector<ir::Shape> input_views;   // one per node input
+  std::vector<ir::Shape> output_views;  // one per node output
+  std::string schedule;  // a one-line description of the schedule chosen
+};
+
+using LowerFn = LoweredKernel (*)(const LowerRequest &);
+
+// The lowering of `op`; throws InternalError if the op has none.
+LowerFn lower_fn(const std::string &op);
+LoweredKernel lower_node(const LowerRequest &request);
+
+// --- helpers for writing lowerings ---------------------------------------
+
+// An ImageParam of float32 over `view` (row-major), with its dimensions'
+// bounds fixed to the view so Halide knows every extent statically. Halide
+// dimension 0 is the innermost (last) entry of the view.
+Halide::ImageParam make_input(const ir::Shape &view, const std::string &name);
+// Fixes the bounds of a pipeline output to `view`.
+void constrain_output(Halide::Func out, const ir::Shape &view);
+// The natural vector width for float32 on `target` (16 with AVX-512, 8 with AVX2, 4 otherwise).
+int natural_vector_width(const Halide::Target &target);
+
+}  // namespace kiln::codegen

@@ -1,0 +1,71 @@
+// conv2d: 2-D convolution over NCHW with stride, dilation, groups, padding
+// (valid / same / explicit) and a padding mode (zeros / replicate / reflect).
+// weight: [filters, in_channels / groups, kernel_h, kernel_w]; bias: [filters].
+#include <algorithm>
+
+#include "ir/ops/op_helpers.h"
+#include "ir/ops/window.h"
+
+namespace kiln::ir::ops {
+
+OpDef def_conv2d() {
+  OpDef d;
+  d.name = "conv2d";
+  d.doc = "2-D convolution, NCHW";
+  d.takes_activation = true;
+  d.inputs = {{"x"}, {"weight", true}, {"bias", true, true}};
+  d.attrs = {
+      {"filters", AttrKind::Int, std::nullopt, "output channels"},
+      {"kernel", AttrKind::Pair, std::nullopt, "kernel height and width"},
+      {"stride", AttrKind::Pair, std::vector<int64_t>{1, 1}, "stride"},
+      {"dilation", AttrKind::Pair, std::vector<int64_t>{1, 1}, "dilation"},
+      {"padding", AttrKind::Padding, std::string("valid"), "valid, same or [t,l,b,r]"},
+      {"padding_mode", AttrKind::String, std::string("zeros"), "what the padding holds",
+       {"zeros", "replicate", "reflect"}},
+      {"groups", AttrKind::Int, int64_t{1}, "channel groups"},
+      {"use_bias", AttrKind::Bool, int64_t{1}, "add a bias per output channel"},
+  };
+  d.infer = [](const Attrs &a, const std::vector<TensorType> &in) {
+    const TensorType &x = in[0];
+    expect_rank(x, 4, "the input (NCHW)");
+    int64_t filters = a.get_int("filters"), groups = a.get_int("groups");
+    if (filters <= 0) throw UserError("filters must be positive");
+    if (groups <= 0 || x.shape[1] % groups || filters % groups)
+      throw UserError("groups (" + std::to_string(groups) + ") must divide the input channels (" +
+                      std::to_string(x.shape[1]) + ") and the filters (" +
+                      std::to_string(filters) + ")");
+    Window2d w = resolve_window(a, x.shape[2], x.shape[3], false, false);
+    const auto &k = a.get_ints("kernel");
+    expect_shape(in[1], {filters, x.shape[1] / groups, k[0], k[1]}, "the weight");
+    if (a.get_int("use_bias") != (in.size() > 2 ? 1 : 0))
+      throw UserError(a.get_int("use_bias") ? "use_bias is set but no bias is given"
+                                            : "a bias is given but use_bias is false");
+    if (in.size() > 2) expect_shape(in[2], {filters}, "the bias");
+    if (a.get_string("padding_mode") == "reflect" &&
+        (std::max(w.pad_top, w.pad_bottom) >= x.shape[2] ||
+         std::max(w.pad_left, w.pad_right) >= x.shape[3]))
+      throw UserError("reflect padding must be smaller than the input size");
+    return std::vector<TensorType>{{DType::F32, {x.shape[0], filters, w.out_h, w.out_w}}};
+  };
+  d.params = [](const Attrs &a, const TensorType &x) {
+    int64_t f = a.get_int("filters"), g = a.get_int("groups");
+    const auto &k = a.get_ints("kernel");
+    int64_t cin = x.rank() == 4 ? x.shape[1] : 0;
+    std::vector<ParamSpec> p = {
+        {"weight", {f, g > 0 ? cin / g : 0, k[0], k[1]}, InitKind::Weight,
+         (g > 0 ? cin / g : 0) * k[0] * k[1], (g > 0 ? f / g : 0) * k[0] * k[1]}};
+    if (a.get_int("use_bias")) p.push_back({"bias", {f}, InitKind::Zeros});
+    return p;
+  };
+  d.cost = [](const Attrs &a, const std::vector<TensorType> &in,
+              const std::vector<TensorType> &out) {
+    const Shape &w = in[1].shape;
+    Cost c;
+    c.macs = out[0].numel() * w[1] * w[2] * w[3];
+    c.flops = 2 * c.macs + (a.get_int("use_bias") ? out[0].numel() : 0);
+    return c;
+  };
+  return d;
+}
+
+}  // namespace kiln::ir::ops

@@ -1,0 +1,68 @@
+// Structural ops: add (equal shapes), concat along an axis, flatten.
+#include "ir/ops/op_helpers.h"
+
+namespace kiln::ir::ops {
+
+OpDef def_add() {
+  OpDef d;
+  d.name = "add";
+  d.doc = "elementwise sum of two tensors of equal shape";
+  d.inputs = {{"a"}, {"b"}};
+  d.infer = [](const Attrs &, const std::vector<TensorType> &in) {
+    if (in[0].shape != in[1].shape)
+      throw UserError("the inputs must have equal shapes, got " + shape_str(in[0].shape) +
+                      " and " + shape_str(in[1].shape));
+    return std::vector<TensorType>{in[0]};
+  };
+  d.cost = [](const Attrs &, const std::vector<TensorType> &,
+              const std::vector<TensorType> &out) { return elementwise_cost(out); };
+  return d;
+}
+
+OpDef def_concat() {
+  OpDef d;
+  d.name = "concat";
+  d.doc = "concatenation along `axis` (default: channels)";
+  d.inputs = {{"x", false, false, true}};
+  d.attrs = {{"axis", AttrKind::Int, int64_t{1}, "the axis joined (negative: from the end)"}};
+  d.infer = [](const Attrs &a, const std::vector<TensorType> &in) {
+    int axis = resolve_axis(a.get_int("axis"), in[0].rank(), "concat");
+    TensorType out = in[0];
+    for (size_t k = 1; k < in.size(); k++) {
+      bool same = in[k].rank() == out.rank();
+      for (int dim = 0; same && dim < out.rank(); dim++)
+        same = dim == axis || in[k].shape[dim] == out.shape[dim];
+      if (!same)
+        throw UserError("input " + std::to_string(k) + " has shape " + shape_str(in[k].shape) +
+                        ", which does not match " + shape_str(in[0].shape) +
+                        " outside axis " + std::to_string(axis));
+      out.shape[axis] += in[k].shape[axis];
+    }
+    return std::vector<TensorType>{out};
+  };
+  d.cost = [](const Attrs &, const std::vector<TensorType> &,
+              const std::vector<TensorType> &) { return Cost{}; };
+  return d;
+}
+
+OpDef def_flatten() {
+  OpDef d;
+  d.name = "flatten";
+  d.doc = "[d0..dk-1, dk..] -> [d0*..*dk-1, dk*..] at `axis` (default 1)";
+  d.inputs = {{"x"}};
+  d.attrs = {{"axis", AttrKind::Int, int64_t{1}, "dimensions before it form the rows"}};
+  d.infer = [](const Attrs &a, const std::vector<TensorType> &in) {
+    int64_t axis = a.get_int("axis");
+    if (axis < 0 || axis > in[0].rank())
+      throw UserError("axis " + std::to_string(axis) + " is out of range for rank " +
+                      std::to_string(in[0].rank()));
+    int64_t rows = 1, cols = 1;
+    for (int k = 0; k < in[0].rank(); k++) (k < axis ? rows : cols) *= in[0].shape[k];
+    return std::vector<TensorType>{{DType::F32, {rows, cols}}};
+  };
+  d.cost = [](const Attrs &, const std::vector<TensorType> &,
+              const std::vector<TensorType> &) { return Cost{}; };
+  return d;
+}
+
+}  // namespace kiln::ir::ops
