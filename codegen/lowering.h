@@ -25,9 +25,10 @@ struct LowerRequest {
 
 struct LoweredKernel {
   Halide::Pipeline pipeline;
-  // Halide arguments in call order: one ImageParam per node input (its view),
-  // followed by the pipeline outputs in node output order.
-  std::vector<Halide::Argument> args;
+  // One ImageParam per node input, in node input order (made by make_input
+  // over the input's view). The compiled function takes these, then the
+  // pipeline outputs in node output order.
+  std::vector<Halide::ImageParam> params;
   std::vector<ir::Shape> input_views;   // one per node input
   std::vector<ir::Shape> output_views;  // one per node output
   std::string schedule;  // a one-line description of the schedule chosen

@@ -1,0 +1,142 @@
+/* The kiln runtime (see kiln_runtime.h). Included by the generated model
+ * source, so everything here is static. */
+#include "kiln_runtime.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct kiln_instance {
+  const kiln_plan *plan;
+  unsigned char *arena;
+  halide_buffer_t *buffers;  /* one per plan argument */
+  halide_dimension_t *dims;  /* storage for every buffer's dimensions */
+  void **argv;               /* argv[i] = &buffers[i] */
+  char error[512];
+};
+
+/* Halide reports kernel errors through one process-wide handler; kiln keeps
+ * the last message of each thread so run() can attach it to its instance. */
+static _Thread_local char kiln_last_halide_error[512];
+
+static void kiln_halide_error_handler(void *user_context, const char *msg) {
+  (void)user_context;
+  snprintf(kiln_last_halide_error, sizeof kiln_last_halide_error, "%s", msg);
+}
+
+static int kiln_fail(kiln_instance *inst, int status, const char *fmt, const char *a,
+                     const char *b) {
+  if (inst) snprintf(inst->error, sizeof inst->error, fmt, a, b);
+  return status;
+}
+
+static void kiln_instance_destroy(kiln_instance *inst) {
+  if (!inst) return;
+  free(inst->arena);
+  free(inst->buffers);
+  free(inst->dims);
+  free(inst->argv);
+  free(inst);
+}
+
+static void *kiln_aligned_alloc(size_t bytes) {
+  void *p = NULL;
+  /* 64 bytes: a cache line and an AVX-512 vector. */
+  if (posix_memalign(&p, 64, bytes ? bytes : 64) != 0) return NULL;
+  return p;
+}
+
+/* Fills buffer i from the plan; host pointers of inputs and outputs are set
+ * per run. */
+static void kiln_init_buffer(kiln_instance *inst, int i, halide_dimension_t *dims) {
+  const kiln_arg *a = &inst->plan->args[i];
+  halide_buffer_t *b = &inst->buffers[i];
+  int32_t stride = 1;
+  memset(b, 0, sizeof *b);
+  b->type.code = halide_type_float;
+  b->type.bits = 32;
+  b->type.lanes = 1;
+  b->dimensions = a->rank;
+  b->dim = dims;
+  /* Halide's dimension 0 is the innermost: the last extent of the view. */
+  for (int d = 0; d < a->rank; d++) {
+    dims[d].min = 0;
+    dims[d].extent = (int32_t)inst->plan->dims[a->dims_first + a->rank - 1 - d];
+    dims[d].stride = stride;
+    dims[d].flags = 0;
+    stride *= dims[d].extent;
+  }
+  if (a->storage == KILN_ARENA) b->host = inst->arena + a->offset;
+  if (a->storage == KILN_WEIGHTS) b->host = (uint8_t *)(inst->plan->weights + a->offset);
+  inst->argv[i] = b;
+}
+
+static int kiln_instance_create(const kiln_plan *plan, kiln_instance **out) {
+  if (!out) return KILN_ERROR_ARGUMENT;
+  *out = NULL;
+  halide_set_error_handler(kiln_halide_error_handler);
+  kiln_instance *inst = (kiln_instance *)calloc(1, sizeof *inst);
+  if (!inst) return KILN_ERROR_ALLOC;
+  inst->plan = plan;
+  int total_dims = 0;
+  for (int i = 0; i < plan->num_args; i++) total_dims += plan->args[i].rank;
+  inst->arena = (unsigned char *)kiln_aligned_alloc(plan->arena_bytes);
+  inst->buffers = (halide_buffer_t *)calloc(plan->num_args ? plan->num_args : 1, sizeof(halide_buffer_t));
+  inst->dims = (halide_dimension_t *)calloc(total_dims ? total_dims : 1, sizeof(halide_dimension_t));
+  inst->argv = (void **)calloc(plan->num_args ? plan->num_args : 1, sizeof(void *));
+  if (!inst->arena || !inst->buffers || !inst->dims || !inst->argv) {
+    kiln_instance_destroy(inst);
+    return KILN_ERROR_ALLOC;
+  }
+  halide_dimension_t *next = inst->dims;
+  for (int i = 0; i < plan->num_args; i++) {
+    kiln_init_buffer(inst, i, next);
+    next += plan->args[i].rank;
+  }
+  *out = inst;
+  return KILN_OK;
+}
+
+static int kiln_instance_run(kiln_instance *inst, const float *const *inputs,
+                             float *const *outputs) {
+  if (!inst) return KILN_ERROR_ARGUMENT;
+  inst->error[0] = '\0';
+  const kiln_plan *plan = inst->plan;
+  if (!inputs || !outputs)
+    return kiln_fail(inst, KILN_ERROR_ARGUMENT, "run: %s is NULL", !inputs ? "inputs" : "outputs", "");
+  for (int i = 0; i < plan->num_inputs; i++)
+    if (!inputs[i]) return kiln_fail(inst, KILN_ERROR_ARGUMENT, "run: input '%s' is NULL%s", plan->inputs[i].name, "");
+  for (int i = 0; i < plan->num_outputs; i++)
+    if (!outputs[i]) return kiln_fail(inst, KILN_ERROR_ARGUMENT, "run: output '%s' is NULL%s", plan->outputs[i].name, "");
+  for (int i = 0; i < plan->num_args; i++) {
+    const kiln_arg *a = &plan->args[i];
+    if (a->storage == KILN_INPUT) inst->buffers[i].host = (uint8_t *)inputs[a->index];
+    if (a->storage == KILN_OUTPUT) inst->buffers[i].host = (uint8_t *)outputs[a->index];
+  }
+  for (int s = 0; s < plan->num_steps; s++) {
+    const kiln_step *step = &plan->steps[s];
+    kiln_last_halide_error[0] = '\0';
+    int rc = step->fn(inst->argv + step->first_arg);
+    if (rc != 0) {
+      char code[32];
+      snprintf(code, sizeof code, "%d", rc);
+      kiln_fail(inst, KILN_ERROR_KERNEL, "kernel for node '%s' failed (Halide error %s)", step->name, code);
+      if (kiln_last_halide_error[0]) {
+        size_t used = strlen(inst->error);
+        snprintf(inst->error + used, sizeof inst->error - used, ": %s", kiln_last_halide_error);
+      }
+      return KILN_ERROR_KERNEL;
+    }
+  }
+  return KILN_OK;
+}
+
+static const char *kiln_status_string(int status) {
+  switch (status) {
+    case KILN_OK: return "ok";
+    case KILN_ERROR_ALLOC: return "out of memory";
+    case KILN_ERROR_ARGUMENT: return "invalid argument";
+    case KILN_ERROR_KERNEL: return "a kernel failed";
+  }
+  return "unknown status";
+}

@@ -1,0 +1,50 @@
+// kiln compile: a model into libNAME.so, libNAME.a and NAME.h.
+#include <cstdio>
+
+#include "codegen/compile_library.h"
+#include "codegen/kernel_compiler.h"
+#include "frontend/load_model.h"
+#include "ir/errors.h"
+#include "tools/cli_args.h"
+#include "tools/commands.h"
+
+namespace kiln::tools {
+
+int cmd_compile(int argc, char **argv) {
+  Args args("kiln compile MODEL -o DIR [--name NAME] [--target TARGET]",
+            "Compiles MODEL (a .json spec) into DIR/libNAME.so, DIR/libNAME.a and DIR/NAME.h.\n"
+            "Link a C program with -lNAME (add -lpthread -ldl -lm for the static library).",
+            {{"o", "DIR", "output folder (created if missing)"},
+             {"name", "NAME", "library name, a C identifier (default: the model's name)"},
+             {"target", "TARGET", "'host' (default) or a Halide target, e.g. x86-64-linux-avx2"},
+             {"no-cache", "", "compile every kernel afresh, bypassing the kernel cache"},
+             {"quiet", "", "print nothing but errors"}},
+            argc, argv);
+  if (args.help()) return std::printf("%s", args.help_text().c_str()), 0;
+  args.expect_positional(1, "one MODEL");
+  auto out = args.get("o");
+  if (!out) throw UserError("missing -o DIR (the output folder)");
+  ir::Graph g = frontend::load_model(args.positional()[0]);
+
+  codegen::CompileOptions options;
+  options.out_dir = *out;
+  options.name = args.get_or("name", "");
+  options.target = args.get_or("target", "host");
+  options.cache_dir = args.flag("no-cache") ? "" : codegen::default_cache_dir();
+  bool quiet = args.flag("quiet");
+  if (!quiet) options.progress = [](const std::string &line) { std::fprintf(stderr, "%s\n", line.c_str()); };
+  codegen::CompileReport r = codegen::compile_library(g, options);
+  if (!quiet) {
+    int cached = 0;
+    for (const auto &k : r.kernels) cached += k.from_cache;
+    std::fprintf(stderr,
+                 "wrote %s, %s, %s\n  %zu kernels (%d from the cache), weights %.1f KiB, "
+                 "arena %.1f KiB (lower bound %.1f KiB, one buffer per tensor %.1f KiB)\n",
+                 r.shared_library.c_str(), r.static_library.c_str(), r.header.c_str(),
+                 r.kernels.size(), cached, r.weights_bytes / 1024.0, r.memory.arena_bytes / 1024.0,
+                 r.memory.lower_bound_bytes / 1024.0, r.memory.naive_bytes / 1024.0);
+  }
+  return 0;
+}
+
+}  // namespace kiln::tools
