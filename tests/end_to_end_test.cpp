@@ -13,6 +13,7 @@
 #include "codegen/compile_library.h"
 #include "codegen/kernel_compiler.h"
 #include "frontend/load_model.h"
+#include "ir/errors.h"
 #include "reference/interpreter.h"
 #include "test_util.h"
 

@@ -4,6 +4,7 @@
  *   lenet5_app INPUT.f32   (1x1x32x32 float32, row-major, little-endian)
  *
  * Prints the 10 logits, the predicted class and the median latency. */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>

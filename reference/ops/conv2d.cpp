@@ -1,0 +1,61 @@
+// Reference conv2d: the textbook seven nested loops, with the input index
+// mapped through the padding mode.
+#include <algorithm>
+
+#include "ir/ops/window.h"
+#include "reference/ops/ref_util.h"
+
+namespace kiln::reference::ops {
+
+namespace {
+
+// Maps a possibly out-of-range index into [0, size) for replicate and
+// reflect padding; -1 means "outside" (zeros).
+int64_t pad_index(int64_t i, int64_t size, const std::string &mode) {
+  if (i >= 0 && i < size) return i;
+  if (mode == "replicate") return std::clamp<int64_t>(i, 0, size - 1);
+  if (mode == "reflect") {
+    // Mirror without repeating the edge: -1 -> 1, size -> size - 2.
+    if (size == 1) return 0;
+    int64_t period = 2 * (size - 1);
+    int64_t m = ((i % period) + period) % period;
+    return m < size ? m : period - m;
+  }
+  return -1;
+}
+
+}  // namespace
+
+std::vector<Tensor> ref_conv2d(const ir::Node &node, const std::vector<const Tensor *> &in) {
+  const Tensor &x = *in[0], &w = *in[1];
+  const Tensor *bias = in.size() > 2 ? in[2] : nullptr;
+  std::vector<Tensor> out = make_outputs(node, in);
+  Tensor &y = out[0];
+  const ir::Window2d win = ir::resolve_window(node.attrs, x.shape[2], x.shape[3], false, false);
+  const std::string mode = node.attrs.get_string("padding_mode");
+  const int64_t N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3];
+  const int64_t F = y.shape[1], groups = node.attrs.get_int("groups");
+  const int64_t cin_g = C / groups, cout_g = F / groups;
+  for (int64_t n = 0; n < N; n++)
+    for (int64_t f = 0; f < F; f++) {
+      const int64_t g = f / cout_g;
+      for (int64_t oh = 0; oh < win.out_h; oh++)
+        for (int64_t ow = 0; ow < win.out_w; ow++) {
+          double acc = bias ? bias->data[f] : 0.0;
+          for (int64_t ci = 0; ci < cin_g; ci++)
+            for (int64_t ky = 0; ky < win.kernel_h; ky++) {
+              int64_t ih = pad_index(oh * win.stride_h + ky * win.dilation_h - win.pad_top, H, mode);
+              if (ih < 0) continue;
+              for (int64_t kx = 0; kx < win.kernel_w; kx++) {
+                int64_t iw = pad_index(ow * win.stride_w + kx * win.dilation_w - win.pad_left, W, mode);
+                if (iw < 0) continue;
+                acc += static_cast<double>(x.at4(n, g * cin_g + ci, ih, iw)) * w.at4(f, ci, ky, kx);
+              }
+            }
+          y.at4(n, f, oh, ow) = static_cast<float>(acc);
+        }
+    }
+  return out;
+}
+
+}  // namespace kiln::reference::ops

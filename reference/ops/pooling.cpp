@@ -1,0 +1,68 @@
+// Reference pooling, with PyTorch's window rules: a window starts at
+// o*stride - pad_begin and ends at min(start + kernel, size + pad_end); its
+// padded size is taken before clipping to the input. Max ignores padding;
+// average divides by the padded size (count_include_pad) or the clipped one.
+#include <algorithm>
+#include <limits>
+
+#include "ir/ops/window.h"
+#include "reference/ops/ref_util.h"
+
+namespace kiln::reference::ops {
+
+namespace {
+
+template <bool kMax>
+std::vector<Tensor> pool(const ir::Node &node, const std::vector<const Tensor *> &in) {
+  const Tensor &x = *in[0];
+  std::vector<Tensor> out = make_outputs(node, in);
+  const ir::Attrs &a = node.attrs;
+  const int64_t H = x.shape[2], W = x.shape[3];
+  const ir::Window2d win = ir::resolve_window(a, H, W, true, a.get_int("ceil_mode"));
+  const bool include_pad = !kMax && a.get_int("count_include_pad");
+  for (int64_t n = 0; n < x.shape[0]; n++)
+    for (int64_t c = 0; c < x.shape[1]; c++)
+      for (int64_t oh = 0; oh < win.out_h; oh++)
+        for (int64_t ow = 0; ow < win.out_w; ow++) {
+          int64_t h0 = oh * win.stride_h - win.pad_top, w0 = ow * win.stride_w - win.pad_left;
+          int64_t h1 = std::min(h0 + win.kernel_h, H + win.pad_bottom);
+          int64_t w1 = std::min(w0 + win.kernel_w, W + win.pad_right);
+          const int64_t padded_size = (h1 - h0) * (w1 - w0);
+          h0 = std::max<int64_t>(h0, 0);
+          w0 = std::max<int64_t>(w0, 0);
+          h1 = std::min(h1, H);
+          w1 = std::min(w1, W);
+          double acc = kMax ? -std::numeric_limits<double>::infinity() : 0.0;
+          for (int64_t h = h0; h < h1; h++)
+            for (int64_t w = w0; w < w1; w++)
+              acc = kMax ? std::max(acc, static_cast<double>(x.at4(n, c, h, w))) : acc + x.at4(n, c, h, w);
+          if (!kMax) acc /= static_cast<double>(include_pad ? padded_size : (h1 - h0) * (w1 - w0));
+          out[0].at4(n, c, oh, ow) = static_cast<float>(acc);
+        }
+  return out;
+}
+
+template <bool kMax>
+std::vector<Tensor> global_pool(const ir::Node &node, const std::vector<const Tensor *> &in) {
+  const Tensor &x = *in[0];
+  std::vector<Tensor> out = make_outputs(node, in);
+  const int64_t plane = x.shape[2] * x.shape[3];
+  for (int64_t nc = 0; nc < x.shape[0] * x.shape[1]; nc++) {
+    double acc = kMax ? -std::numeric_limits<double>::infinity() : 0.0;
+    for (int64_t k = 0; k < plane; k++) {
+      double v = x.data[nc * plane + k];
+      acc = kMax ? std::max(acc, v) : acc + v;
+    }
+    out[0].data[nc] = static_cast<float>(kMax ? acc : acc / plane);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<Tensor> ref_max_pool2d(const ir::Node &n, const std::vector<const Tensor *> &in) { return pool<true>(n, in); }
+std::vector<Tensor> ref_avg_pool2d(const ir::Node &n, const std::vector<const Tensor *> &in) { return pool<false>(n, in); }
+std::vector<Tensor> ref_global_max_pool(const ir::Node &n, const std::vector<const Tensor *> &in) { return global_pool<true>(n, in); }
+std::vector<Tensor> ref_global_avg_pool(const ir::Node &n, const std::vector<const Tensor *> &in) { return global_pool<false>(n, in); }
+
+}  // namespace kiln::reference::ops
