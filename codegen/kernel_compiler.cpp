@@ -58,6 +58,9 @@ KernelCompiler::KernelCompiler(Halide::Target target, std::string cache_dir,
                                std::string scratch_dir)
     : target_(std::move(target)), cache_dir_(std::move(cache_dir)),
       scratch_dir_(std::move(scratch_dir)) {
+  // Objects are linked from the scratch folder: keep every path absolute.
+  if (!cache_dir_.empty()) cache_dir_ = fs::absolute(cache_dir_).string();
+  scratch_dir_ = fs::absolute(scratch_dir_).string();
   if (!cache_dir_.empty()) {
     std::error_code ec;
     fs::create_directories(cache_dir_, ec);

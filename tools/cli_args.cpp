@@ -27,6 +27,15 @@ Args::Args(std::string usage, std::string summary, std::vector<OptionSpec> optio
     const OptionSpec *spec = nullptr;
     for (const auto &o : options_)
       if (o.name == name) spec = &o;
+    // -O2, -ofile: a one-letter option with its value attached.
+    if (!spec && a[1] != '-' && !inline_value && name.size() > 1)
+      for (const auto &o : options_)
+        if (o.name == name.substr(0, 1) && !o.value.empty()) {
+          spec = &o;
+          value = name.substr(1);
+          name = o.name;
+          inline_value = true;
+        }
     if (!spec) throw UserError("unknown option '" + a + "' (see --help)");
     if (spec->value.empty()) {
       if (inline_value) throw UserError("option --" + name + " takes no value");

@@ -7,24 +7,28 @@
 #include "ir/errors.h"
 #include "tools/cli_args.h"
 #include "tools/commands.h"
+#include "tools/optimize.h"
 
 namespace kiln::tools {
 
 int cmd_compile(int argc, char **argv) {
-  Args args("kiln compile MODEL -o DIR [--name NAME] [--target TARGET]",
+  std::vector<OptionSpec> options_spec = {
+      {"o", "DIR", "output folder (created if missing)"},
+      {"name", "NAME", "library name, a C identifier (default: the model's name)"},
+      {"target", "TARGET", "'host' (default) or a Halide target, e.g. x86-64-linux-avx2"},
+      {"no-cache", "", "compile every kernel afresh, bypassing the kernel cache"},
+      {"quiet", "", "print nothing but errors"}};
+  for (auto &o : optimize_options()) options_spec.push_back(o);
+  Args args("kiln compile MODEL -o DIR [--name NAME] [--target TARGET] [-O LEVEL]",
             "Compiles MODEL (a .json spec) into DIR/libNAME.so, DIR/libNAME.a and DIR/NAME.h.\n"
             "Link a C program with -lNAME (add -lpthread -ldl -lm for the static library).",
-            {{"o", "DIR", "output folder (created if missing)"},
-             {"name", "NAME", "library name, a C identifier (default: the model's name)"},
-             {"target", "TARGET", "'host' (default) or a Halide target, e.g. x86-64-linux-avx2"},
-             {"no-cache", "", "compile every kernel afresh, bypassing the kernel cache"},
-             {"quiet", "", "print nothing but errors"}},
-            argc, argv);
+            options_spec, argc, argv);
   if (args.help()) return std::printf("%s", args.help_text().c_str()), 0;
   args.expect_positional(1, "one MODEL");
   auto out = args.get("o");
   if (!out) throw UserError("missing -o DIR (the output folder)");
-  ir::Graph g = frontend::load_model(args.positional()[0]);
+  std::vector<passes::PassRecord> records;
+  ir::Graph g = optimize(frontend::load_model(args.positional()[0]), args, &records);
 
   codegen::CompileOptions options;
   options.out_dir = *out;
@@ -32,6 +36,9 @@ int cmd_compile(int argc, char **argv) {
   options.target = args.get_or("target", "host");
   options.cache_dir = args.flag("no-cache") ? "" : codegen::default_cache_dir();
   bool quiet = args.flag("quiet");
+  if (!quiet)
+    for (const auto &r : records)
+      std::fprintf(stderr, "pass %-22s nodes %zu -> %zu\n", r.name.c_str(), r.nodes_before, r.nodes_after);
   if (!quiet) options.progress = [](const std::string &line) { std::fprintf(stderr, "%s\n", line.c_str()); };
   codegen::CompileReport r = codegen::compile_library(g, options);
   if (!quiet) {

@@ -15,6 +15,7 @@
 #include "reference/interpreter.h"
 #include "tools/cli_args.h"
 #include "tools/commands.h"
+#include "tools/optimize.h"
 #include "tools/tensor_io.h"
 
 namespace fs = std::filesystem;
@@ -115,6 +116,11 @@ void print_outputs(const ir::Graph &g, const std::vector<reference::Tensor> &out
   }
 }
 
+std::vector<OptionSpec> with_optimize_options(std::vector<OptionSpec> options) {
+  for (auto &o : optimize_options()) options.push_back(o);
+  return options;
+}
+
 }  // namespace
 
 int cmd_run(int argc, char **argv) {
@@ -123,13 +129,13 @@ int cmd_run(int argc, char **argv) {
             "seeded uniform [-1, 1) inputs, and prints the outputs and the median latency.\n"
             "The compiled engine builds the library in a temporary folder (kernels come from the\n"
             "cache when they can); 'both' also runs the reference interpreter and compares.",
-            {{"input", "[NAME=]FILE", "an input file (once per model input)", true},
+            with_optimize_options({{"input", "[NAME=]FILE", "an input file (once per model input)", true},
              {"seed", "N", "seed of the random inputs (default 0)"},
              {"engine", "E", "compiled (default), reference, or both"},
              {"repeat", "N", "timed runs after one warm-up (default 20)"},
              {"threads", "N", "worker threads of the compiled library (default: all cores)"},
              {"target", "TARGET", "'host' (default) or a Halide target string"},
-             {"o", "FILE", "write the outputs, one after another, as raw float32"}},
+             {"o", "FILE", "write the outputs, one after another, as raw float32"}}),
             argc, argv);
   if (args.help()) return std::printf("%s", args.help_text().c_str()), 0;
   args.expect_positional(1, "one MODEL");
@@ -140,7 +146,8 @@ int cmd_run(int argc, char **argv) {
   std::vector<reference::Tensor> inputs = load_inputs(g, args);
 
   Timed compiled, ref;
-  if (engine != "reference") compiled = run_compiled(g, inputs, args);
+  // The reference runs the graph as written; the library gets the optimized one.
+  if (engine != "reference") compiled = run_compiled(optimize(g, args, nullptr), inputs, args);
   if (engine != "compiled") ref = run_reference(g, inputs, args);
   const Timed &shown = engine == "reference" ? ref : compiled;
   print_outputs(g, shown.outputs);

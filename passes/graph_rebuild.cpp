@@ -1,0 +1,40 @@
+#include "passes/graph_rebuild.h"
+
+namespace kiln::passes {
+
+ir::Graph compact_graph(const ir::Graph &g, const std::vector<bool> &keep_node) {
+  std::vector<bool> used(g.values.size(), false);
+  for (int id : g.inputs) used[id] = true;
+  for (int id : g.outputs) used[id] = true;
+  for (size_t i = 0; i < g.nodes.size(); i++) {
+    if (!keep_node[i]) continue;
+    for (int v : g.nodes[i].inputs) used[v] = true;
+    for (int v : g.nodes[i].outputs) used[v] = true;
+  }
+  ir::Graph out;
+  out.name = g.name;
+  std::vector<int> remap(g.values.size(), -1);
+  std::vector<int> node_remap(g.nodes.size(), -1);
+  int kept_nodes = 0;
+  for (size_t i = 0; i < g.nodes.size(); i++)
+    if (keep_node[i]) node_remap[i] = kept_nodes++;
+  for (size_t id = 0; id < g.values.size(); id++) {
+    if (!used[id]) continue;
+    ir::Value v = g.values[id];
+    if (v.producer >= 0) v.producer = node_remap[v.producer];
+    remap[id] = static_cast<int>(out.values.size());
+    out.values.push_back(std::move(v));
+  }
+  for (size_t i = 0; i < g.nodes.size(); i++) {
+    if (!keep_node[i]) continue;
+    ir::Node n = g.nodes[i];
+    for (int &v : n.inputs) v = remap[v];
+    for (int &v : n.outputs) v = remap[v];
+    out.nodes.push_back(std::move(n));
+  }
+  for (int id : g.inputs) out.inputs.push_back(remap[id]);
+  for (int id : g.outputs) out.outputs.push_back(remap[id]);
+  return out;
+}
+
+}  // namespace kiln::passes

@@ -1,0 +1,52 @@
+#include "passes/pass_manager.h"
+
+#include <algorithm>
+
+#include "ir/errors.h"
+#include "ir/printer.h"
+#include "ir/verifier.h"
+#include "passes/eliminate_dead_nodes.h"
+#include "passes/fold_batchnorm.h"
+
+namespace kiln::passes {
+
+const std::vector<Pass> &all_passes() {
+  static const std::vector<Pass> passes = {
+      {"fold-batchnorm", "fold inference batch norm into the conv2d or dense before it", fold_batchnorm},
+      {"eliminate-dead-nodes", "remove nodes whose outputs nothing uses", eliminate_dead_nodes},
+  };
+  return passes;
+}
+
+const Pass &get_pass(const std::string &name) {
+  for (const Pass &p : all_passes())
+    if (p.name == name) return p;
+  std::string known;
+  for (const Pass &p : all_passes()) known += (known.empty() ? "" : ", ") + p.name;
+  throw UserError("unknown pass '" + name + "' (known: " + known + ")");
+}
+
+std::vector<std::string> passes_for_level(int level) {
+  if (level < 0 || level > 2) throw UserError("optimization level must be 0, 1 or 2, got " + std::to_string(level));
+  if (level == 0) return {};
+  return {"fold-batchnorm", "eliminate-dead-nodes"};
+}
+
+ir::Graph run_passes(const ir::Graph &input, const PassOptions &options, std::vector<PassRecord> *records) {
+  ir::Graph g = input;
+  auto wants_dump = [&](const std::string &name) {
+    return std::find(options.print_after.begin(), options.print_after.end(), name) != options.print_after.end() ||
+           std::find(options.print_after.begin(), options.print_after.end(), "all") != options.print_after.end();
+  };
+  for (const std::string &name : options.passes) {
+    const Pass &pass = get_pass(name);
+    size_t before = g.nodes.size();
+    g = pass.run(g);
+    ir::verify_or_throw(g, "after pass " + name);
+    if (records) records->push_back({name, before, g.nodes.size()});
+    if (options.print && wants_dump(name)) options.print("// IR after " + name + "\n" + ir::print_graph(g));
+  }
+  return g;
+}
+
+}  // namespace kiln::passes

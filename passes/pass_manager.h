@@ -1,0 +1,45 @@
+// The pass manager: named Graph -> Graph passes run in order, with the
+// verifier after each one and an optional IR dump.
+//
+// Optimization levels: -O0 runs nothing; -O1 and -O2 (the default) run the
+// passes of `passes_for_level`. `--passes a,b,c` picks passes by name.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "ir/graph.h"
+
+namespace kiln::passes {
+
+struct Pass {
+  std::string name;
+  std::string summary;
+  std::function<ir::Graph(const ir::Graph &)> run;
+};
+
+// Every pass kiln has, in pipeline order.
+const std::vector<Pass> &all_passes();
+// The pass of that name; UserError listing the known ones otherwise.
+const Pass &get_pass(const std::string &name);
+// The pass names an optimization level runs (0, 1 or 2).
+std::vector<std::string> passes_for_level(int level);
+
+struct PassRecord {
+  std::string name;
+  size_t nodes_before = 0, nodes_after = 0;
+};
+
+struct PassOptions {
+  std::vector<std::string> passes;
+  std::vector<std::string> print_after;  // pass names, or "all"
+  std::function<void(const std::string &)> print;  // receives the IR dumps
+};
+
+// Runs the passes in order; verifies the graph after each (InternalError
+// naming the pass on a broken invariant). Fills `records` if given.
+ir::Graph run_passes(const ir::Graph &g, const PassOptions &options,
+                     std::vector<PassRecord> *records = nullptr);
+
+}  // namespace kiln::passes
