@@ -112,7 +112,9 @@ TEST_P(EndToEnd, LibraryExportsOnlyItsApi) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Examples, EndToEnd,
-                         ::testing::Values(Case{"examples/lenet5.json"}, Case{"examples/tiny_resnet.json"}),
+                         ::testing::Values(Case{"examples/lenet5.json"}, Case{"examples/tiny_resnet.json"},
+                                           Case{"examples/resnet18.json"}, Case{"examples/densenet_block.json"},
+                                           Case{"examples/inception_module.json"}),
                          [](const auto &info) {
                            std::string s = info.param.spec;
                            s = s.substr(s.find('/') + 1);

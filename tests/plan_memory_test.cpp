@@ -2,7 +2,12 @@
 // aligned, and the arena stays close to the lower bound.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "frontend/json/json_spec.h"
 #include "frontend/load_model.h"
+#include "passes/pass_manager.h"
 #include "passes/plan_memory.h"
 #include "test_util.h"
 
@@ -51,6 +56,46 @@ TEST(PlanMemory, BranchingGraphIsValid) {
   expect_valid(g, plan);
   EXPECT_LE(plan.arena_bytes, plan.lower_bound_bytes * 105 / 100);
 }
+
+}  // namespace
+}  // namespace kiln
+
+namespace kiln {
+namespace {
+
+// Every example at batch 1 and 8: the arena within 1.05x of the lower bound.
+class PlanMemoryExamples : public ::testing::TestWithParam<std::string> {};
+
+ir::Graph load_with_batch(const std::string &spec, int64_t batch) {
+  std::ifstream in(testing::source_path("examples/" + spec + ".json"));
+  nlohmann::json j = nlohmann::json::parse(in);
+  auto &inputs = j.contains("inputs") ? j["inputs"] : j["input"];
+  if (inputs.is_array()) {
+    for (auto &i : inputs) i["shape"][0] = batch;
+  } else {
+    inputs["shape"][0] = batch;
+  }
+  return frontend::parse_json_spec(j.dump(), spec, testing::source_path("examples"));
+}
+
+TEST_P(PlanMemoryExamples, ArenaWithin5PercentOfLowerBound) {
+  for (int64_t batch : {1, 8}) {
+    for (int level : {0, 2}) {
+      passes::PassOptions o;
+      o.passes = passes::passes_for_level(level);
+      ir::Graph g = passes::run_passes(load_with_batch(GetParam(), batch), o);
+      passes::MemoryPlan plan = passes::plan_memory(g);
+      expect_valid(g, plan);
+      EXPECT_LE(plan.arena_bytes, plan.lower_bound_bytes * 1.05)
+          << "batch " << batch << " -O" << level << ": arena " << plan.arena_bytes << ", bound "
+          << plan.lower_bound_bytes;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Examples, PlanMemoryExamples,
+                         ::testing::Values("lenet5", "tiny_resnet", "resnet18", "densenet_block",
+                                           "inception_module"));
 
 }  // namespace
 }  // namespace kiln
