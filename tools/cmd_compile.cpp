@@ -1,5 +1,7 @@
 // kiln compile: a model into libNAME.so, libNAME.a and NAME.h.
 #include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "codegen/compile_library.h"
 #include "codegen/kernel_compiler.h"
@@ -11,13 +13,40 @@
 
 namespace kiln::tools {
 
+namespace {
+
+void write_report(const std::string &path, const std::vector<passes::PassRecord> &records,
+                  const codegen::CompileReport &r) {
+  nlohmann::json j;
+  j["library"] = r.name;
+  for (const auto &p : records)
+    j["passes"].push_back({{"pass", p.name}, {"nodes_before", p.nodes_before}, {"nodes_after", p.nodes_after}});
+  for (const auto &k : r.kernels)
+    j["kernels"].push_back({{"node", k.node}, {"op", k.op}, {"function", k.fn_name}, {"schedule", k.schedule},
+                            {"cached", k.from_cache}, {"compile_seconds", k.seconds}});
+  j["memory"] = {{"arena_bytes", r.memory.arena_bytes},
+                 {"lower_bound_bytes", r.memory.lower_bound_bytes},
+                 {"naive_bytes", r.memory.naive_bytes},
+                 {"weights_bytes", r.weights_bytes}};
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp);
+    out << j.dump(2) << "\n";
+    if (!out) throw UserError(path + ": cannot write the report");
+  }
+  std::rename(tmp.c_str(), path.c_str());
+}
+
+}  // namespace
+
 int cmd_compile(int argc, char **argv) {
   std::vector<OptionSpec> options_spec = {
       {"o", "DIR", "output folder (created if missing)"},
       {"name", "NAME", "library name, a C identifier (default: the model's name)"},
       {"target", "TARGET", "'host' (default) or a Halide target, e.g. x86-64-linux-avx2"},
       {"no-cache", "", "compile every kernel afresh, bypassing the kernel cache"},
-      {"quiet", "", "print nothing but errors"}};
+      {"quiet", "", "print nothing but errors"},
+      {"report", "FILE", "write what the compile did (passes, kernels, memory plan) as JSON"}};
   for (auto &o : optimize_options()) options_spec.push_back(o);
   Args args("kiln compile MODEL -o DIR [--name NAME] [--target TARGET] [-O LEVEL]",
             "Compiles MODEL (a .json spec) into DIR/libNAME.so, DIR/libNAME.a and DIR/NAME.h.\n"
@@ -51,6 +80,7 @@ int cmd_compile(int argc, char **argv) {
                  r.kernels.size(), cached, r.weights_bytes / 1024.0, r.memory.arena_bytes / 1024.0,
                  r.memory.lower_bound_bytes / 1024.0, r.memory.naive_bytes / 1024.0);
   }
+  if (auto path = args.get("report")) write_report(*path, records, r);
   return 0;
 }
 
