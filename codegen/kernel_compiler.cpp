@@ -76,7 +76,12 @@ CompiledKernel KernelCompiler::compile(const ir::Graph &g, const ir::Node &node)
   CompiledKernel k;
   LowerRequest request{node, g.input_types(node), {}, target_};
   for (int v : node.outputs) request.outputs.push_back(g.value(v).type);
-  k.lowered = lower_node(request);
+  // Halide's errors are not std::exceptions: keep their message.
+  try {
+    k.lowered = lower_node(request);
+  } catch (const Halide::Error &e) {
+    throw InternalError("lowering node '" + node.name + "' (" + node.op + "): " + e.what());
+  }
   std::string key = kernel_key(g, node, target_);
   k.fn_name = "kiln_k_" + key;
   k.object_path = object_path(key);
@@ -86,10 +91,14 @@ CompiledKernel KernelCompiler::compile(const ir::Graph &g, const ir::Node &node)
   }
   auto start = std::chrono::steady_clock::now();
   std::vector<Halide::Argument> args(k.lowered.params.begin(), k.lowered.params.end());
-  write_atomically(k.object_path, [&](const std::string &tmp) {
-    k.lowered.pipeline.compile_to_object(tmp, args, k.fn_name,
-                                         target_.with_feature(Halide::Target::NoRuntime));
-  });
+  try {
+    write_atomically(k.object_path, [&](const std::string &tmp) {
+      k.lowered.pipeline.compile_to_object(tmp, args, k.fn_name,
+                                           target_.with_feature(Halide::Target::NoRuntime));
+    });
+  } catch (const Halide::Error &e) {
+    throw InternalError("compiling node '" + node.name + "' (" + node.op + "): " + e.what());
+  }
   k.compile_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return k;

@@ -1,0 +1,300 @@
+// Halide lowering of conv2d: a direct convolution accumulated in register
+// blocks, in one of two forms: over the image rows (define_direct /
+// schedule_direct), or, for stride 1, over "flat rows" where the padded
+// rows are laid end to end so narrow images still fill whole vectors
+// (define_flat / schedule_flat). The knobs and the heuristic choosing them
+// are in codegen/schedules/conv_schedule.h. A pointwise conv is viewed as
+// one row of H*W pixels; a conv whose kernel covers its whole input is a
+// dense layer and lowered as one.
+#include <string>
+
+#include "codegen/ops/lower_util.h"
+#include "codegen/schedules/conv_schedule.h"
+#include "codegen/schedules/cpu_info.h"
+#include "codegen/schedules/dense_schedule.h"
+#include "ir/ops/window.h"
+
+namespace kiln::codegen::ops {
+
+namespace {
+
+using namespace Halide;
+using schedules::ConvSchedule;
+using schedules::ConvShape;
+
+struct ConvGeometry {
+  ConvShape shape;
+  int64_t pad_top, pad_left;
+  bool needs_boundary;  // some window reads outside the input
+  std::string padding_mode;
+  bool has_bias;
+};
+
+ConvGeometry geometry(const LowerRequest &req) {
+  const ir::Attrs &a = req.node.attrs;
+  const ir::Shape &x = req.inputs[0].shape;
+  ir::Window2d w = ir::resolve_window(a, x[2], x[3], false, false);
+  ConvGeometry g;
+  ConvShape &s = g.shape;
+  s.batch = x[0];
+  s.in_channels = x[1];
+  s.in_h = x[2];
+  s.in_w = x[3];
+  s.out_channels = a.get_int("filters");
+  s.out_h = w.out_h;
+  s.out_w = w.out_w;
+  s.groups = a.get_int("groups");
+  s.kernel_h = w.kernel_h;
+  s.kernel_w = w.kernel_w;
+  s.stride_h = w.stride_h;
+  s.stride_w = w.stride_w;
+  s.dilation_h = w.dilation_h;
+  s.dilation_w = w.dilation_w;
+  g.pad_top = w.pad_top;
+  g.pad_left = w.pad_left;
+  int64_t last_y = (w.out_h - 1) * w.stride_h + (w.kernel_h - 1) * w.dilation_h - w.pad_top;
+  int64_t last_x = (w.out_w - 1) * w.stride_w + (w.kernel_w - 1) * w.dilation_w - w.pad_left;
+  g.needs_boundary = w.pad_top > 0 || w.pad_left > 0 || last_y >= x[2] || last_x >= x[3];
+  g.padding_mode = a.get_string("padding_mode");
+  g.has_bias = a.get_int("use_bias") != 0;
+  return g;
+}
+
+// A 1x1 kernel with stride 1 over an unpadded input: every output pixel is
+// the input pixel, so H and W fold into one row of H*W pixels (wider vectors,
+// fewer tails).
+bool is_pointwise(const ConvGeometry &g) {
+  const ConvShape &s = g.shape;
+  return s.kernel_h == 1 && s.kernel_w == 1 && s.stride_h == 1 && s.stride_w == 1 &&
+         !g.needs_boundary;
+}
+
+void view_pointwise(ConvShape &s) {
+  s.in_w *= s.in_h;
+  s.in_h = 1;
+  s.out_w *= s.out_h;
+  s.out_h = 1;
+}
+
+// The kernel covers the whole unpadded input: out[n, co] = dot(x[n], w[co]).
+bool is_whole_input(const ConvGeometry &g) {
+  const ConvShape &s = g.shape;
+  return s.groups == 1 && s.kernel_h == s.in_h && s.kernel_w == s.in_w && !g.needs_boundary;
+}
+
+// The input extended beyond [0, W) x [0, H) as the padding mode says.
+Func extend(const ConvGeometry &g, ImageParam in) {
+  Region image = {Range(0, extent(g.shape.in_w)), Range(0, extent(g.shape.in_h))};
+  if (g.padding_mode == "replicate") return BoundaryConditions::repeat_edge(in, image);
+  if (g.padding_mode == "reflect")  // PyTorch 'reflect': the edge is not repeated
+    return BoundaryConditions::mirror_interior(in, image);
+  return BoundaryConditions::constant_exterior(in, 0.0f, image);
+}
+
+struct Inputs {
+  ImageParam x, weight, bias;
+  bool has_bias;
+  Expr bias_or_zero(const Expr &co) const { return has_bias ? bias(co) : Expr(0.0f); }
+};
+
+// The input channel of reduction index rz for output channel co.
+Expr input_channel(const ConvShape &s, const Expr &co, const RVar &rz) {
+  if (s.groups == 1) return rz;
+  int cig = extent(s.in_channels / s.groups), cog = extent(s.out_channels / s.groups);
+  return (co / cog) * cig + rz;
+}
+
+RDom reduction(const ConvShape &s) {
+  return RDom(0, extent(s.kernel_w), 0, extent(s.kernel_h), 0, extent(s.in_channels / s.groups),
+              "r");
+}
+
+// Vectorizes a register block's x (split into vectors of vw, unrolled),
+// unrolls the rest; vw == 1 leaves scalars.
+template <typename StageOrFunc>
+void register_block(StageOrFunc &&s, const VarOrRVar &x, const std::vector<VarOrRVar> &unrolled,
+                    int vw) {
+  Var xo("xo_r"), xv("xv_r");
+  s.split(x, xo, xv, vw).unroll(xo);
+  for (const VarOrRVar &v : unrolled) s.unroll(v);
+  if (vw > 1) s.vectorize(xv);
+}
+
+// --- direct form --------------------------------------------------------
+
+struct DirectFuncs {
+  Var x{"x"}, y{"y"}, co{"co"}, n{"n"};
+  Func padded{"padded"};  // the input, extended by the padding mode if needed
+  Func conv{"conv"};      // bias, then the accumulation over r
+  Func out{"kiln_conv2d"};
+  RDom r;
+};
+
+// out(x, y, co, n) = bias(co) + sum over (kx, ky, ci in group) of
+// w(kx, ky, ci, co) * padded(x*sx + kx*dx - pl, y*sy + ky*dy - pt, ci, n).
+void define_direct(DirectFuncs &f, const ConvGeometry &g, const Inputs &in) {
+  const ConvShape &s = g.shape;
+  Var x = f.x, y = f.y, co = f.co, n = f.n;
+  if (g.needs_boundary)
+    f.padded(x, y, co, n) = extend(g, in.x)(x, y, co, n);
+  else
+    f.padded(x, y, co, n) = in.x(x, y, co, n);
+  f.r = reduction(s);
+  const RDom &r = f.r;
+  Expr ix = x * extent(s.stride_w) + r.x * extent(s.dilation_w) - extent(g.pad_left);
+  Expr iy = y * extent(s.stride_h) + r.y * extent(s.dilation_h) - extent(g.pad_top);
+  f.conv(x, y, co, n) = in.bias_or_zero(co);
+  f.conv(x, y, co, n) +=
+      in.weight(r.x, r.y, r.z, co) * f.padded(ix, iy, input_channel(s, co, r.z), n);
+  f.out(x, y, co, n) = f.conv(x, y, co, n);
+}
+
+// Register blocks of (vw * x_vectors) x y_block x co_block accumulators,
+// tasks (n, co block, row block) in parallel, the blocks of a task along x;
+// the padded input (when needed) is made once, up front, so the inner loop
+// has no boundary selects.
+void schedule_direct(DirectFuncs &f, const ConvGeometry &g, const ConvSchedule &k) {
+  Var xo("xo"), xi("xi"), yo("yo"), yi("yi"), coo("coo"), coi("coi"), task("task");
+  const int vw = k.vector_width;
+  const auto shift = TailStrategy::ShiftInwards;
+  f.out.split(f.x, xo, xi, vw * k.x_vectors, shift)
+      .split(f.y, yo, yi, k.y_block, shift)
+      .split(f.co, coo, coi, k.co_block, shift)
+      .reorder(xi, yi, coi, xo, yo, coo, f.n);
+  register_block(f.out, xi, {yi, coi}, vw);
+  if (k.parallel) f.out.fuse(yo, coo, task).fuse(task, f.n, task).parallel(task);
+
+  // The accumulators live in registers: every block dimension is unrolled
+  // or vectorized, and the reduction runs outside them.
+  f.conv.compute_at(f.out, xo);
+  register_block(f.conv, f.x, {f.y, f.co}, vw);
+  Stage update = f.conv.update();
+  update.reorder(f.x, f.y, f.co, f.r.x, f.r.y, f.r.z, f.n);
+  register_block(update, f.x, {f.y, f.co}, vw);
+  if (k.unroll_kx) update.unroll(f.r.x);
+
+  if (g.needs_boundary) {
+    Var cn("cn");
+    f.padded.compute_root().fuse(f.co, f.n, cn);
+    if (vw > 1) f.padded.vectorize(f.x, vw);
+    if (k.parallel) f.padded.parallel(cn);
+  }
+}
+
+// --- flat-row form (stride 1) -------------------------------------------
+
+struct FlatFuncs {
+  Var x{"x"}, y{"y"}, co{"co"}, n{"n"}, q{"q"};
+  Func flat_in{"flat_in"};  // padded rows of `pitch` pixels, end to end
+  Func acc{"acc"};          // register block of flat outputs
+  Func flat{"flat"};        // a task's flat outputs
+  Func out{"kiln_conv2d"};
+  RDom r;
+};
+
+// Output pixel (x, y) is flat position q = y * pitch + x, and tap (kx, ky)
+// reads flat input position q + ky*dy*pitch + kx*dx: one long row. The
+// positions x >= out_w of each row read across the row's end; they are
+// computed and dropped.
+void define_flat(FlatFuncs &f, const ConvGeometry &g, const Inputs &in) {
+  const ConvShape &s = g.shape;
+  int pitch = extent(s.out_w + (s.kernel_w - 1) * s.dilation_w);
+  Var q = f.q, co = f.co, n = f.n;
+  // Always extended: the dropped positions read past the last row.
+  Func ext = extend(g, in.x);
+  f.flat_in(q, co, n) = ext(q % pitch - extent(g.pad_left), q / pitch - extent(g.pad_top), co, n);
+  f.r = reduction(s);
+  const RDom &r = f.r;
+  Expr tap = q + r.y * extent(s.dilation_h * pitch) + r.x * extent(s.dilation_w);
+  f.acc(q, co, n) = in.bias_or_zero(co);
+  f.acc(q, co, n) += in.weight(r.x, r.y, r.z, co) * f.flat_in(tap, input_channel(s, co, r.z), n);
+  f.flat(q, co, n) = f.acc(q, co, n);
+  f.out(f.x, f.y, co, n) = f.flat(f.y * pitch + f.x, co, n);
+}
+
+// Tasks (n, co block) in parallel; a task computes its channels' flat row
+// in register blocks of (vw * x_vectors) positions x co_block channels,
+// then copies the wanted positions out.
+void schedule_flat(FlatFuncs &f, const ConvGeometry &g, const ConvSchedule &k) {
+  Var coo("coo"), coi("coi"), task("task"), qo("qo"), qi("qi");
+  const int vw = k.vector_width;
+  const auto shift = TailStrategy::ShiftInwards;
+  f.out.split(f.co, coo, coi, k.co_block, shift).reorder(f.x, f.y, coi, coo, f.n);
+  int out_vw = schedules::pow2_at_most(g.shape.out_w, vw);
+  if (out_vw > 1) f.out.vectorize(f.x, out_vw, shift);
+  if (k.parallel) f.out.fuse(coo, f.n, task).parallel(task);
+  LoopLevel per_task(f.out, k.parallel ? task : coo);
+
+  f.flat.compute_at(per_task)
+      .split(f.q, qo, qi, vw * k.x_vectors, shift)
+      .reorder(qi, f.co, qo, f.n);
+  register_block(f.flat, qi, {f.co}, vw);
+  f.acc.compute_at(f.flat, qo);
+  register_block(f.acc, f.q, {f.co}, vw);
+  Stage update = f.acc.update();
+  update.reorder(f.q, f.co, f.r.x, f.r.y, f.r.z, f.n);
+  register_block(update, f.q, {f.co}, vw);
+  if (k.unroll_kx) update.unroll(f.r.x);
+
+  Var cn("cn");
+  f.flat_in.compute_root().fuse(f.co, f.n, cn);
+  if (vw > 1) f.flat_in.vectorize(f.q, vw);
+  if (k.parallel) f.flat_in.parallel(cn);
+}
+
+// --- lowering -------------------------------------------------------------
+
+LoweredKernel lower_conv(const LowerRequest &req, ConvGeometry g, const ConvSchedule &want) {
+  const ir::Shape &xs = req.inputs[0].shape;
+  const ir::Shape &ws = req.inputs[1].shape;
+  ir::Shape in_view = xs, out_view = req.outputs[0].shape;
+  bool pointwise = is_pointwise(g);
+  if (pointwise) {
+    view_pointwise(g.shape);
+    in_view = {xs[0], xs[1], 1, g.shape.in_w};
+    out_view = {g.shape.batch, g.shape.out_channels, 1, g.shape.out_w};
+  }
+  ConvSchedule k = schedules::legalize(want, g.shape);
+
+  Inputs in{make_input(in_view, "x"), make_input(ws, "weight"), ImageParam(), g.has_bias};
+  std::vector<ImageParam> params = {in.x, in.weight};
+  std::vector<ir::Shape> views = {in_view, ws};
+  if (g.has_bias) {
+    in.bias = make_input(req.inputs[2].shape, "bias");
+    params.push_back(in.bias);
+    views.push_back(req.inputs[2].shape);
+  }
+  std::string what = k.describe() + (pointwise ? " (pointwise, H*W as one row)" : "");
+  if (k.flat_rows) {
+    FlatFuncs f;
+    define_flat(f, g, in);
+    schedule_flat(f, g, k);
+    return make_kernel(f.out, params, views, out_view, what + ", flat padded input buffered");
+  }
+  DirectFuncs f;
+  define_direct(f, g, in);
+  schedule_direct(f, g, k);
+  return make_kernel(f.out, params, views, out_view,
+                     what + (g.needs_boundary ? ", padded input buffered" : ""));
+}
+
+}  // namespace
+
+LoweredKernel lower_conv2d_with(const LowerRequest &req, const ConvSchedule &schedule) {
+  return lower_conv(req, geometry(req), schedule);
+}
+
+LoweredKernel lower_conv2d(const LowerRequest &req) {
+  ConvGeometry g = geometry(req);
+  const ConvShape &s = g.shape;
+  if (is_whole_input(g)) {
+    schedules::DenseShape d{s.batch, s.in_channels * s.in_h * s.in_w, s.out_channels};
+    return lower_matmul_wt(d, g.has_bias, schedules::default_dense_schedule(d, req.target),
+                           " (conv whose kernel covers its input)");
+  }
+  ConvShape view = s;
+  if (is_pointwise(g)) view_pointwise(view);
+  return lower_conv(req, g, schedules::default_conv_schedule(view, req.target));
+}
+
+}  // namespace kiln::codegen::ops
