@@ -6,12 +6,16 @@
 #include "ir/printer.h"
 #include "ir/verifier.h"
 #include "passes/eliminate_dead_nodes.h"
+#include "passes/eliminate_identity.h"
 #include "passes/fold_batchnorm.h"
+#include "passes/fold_constants.h"
 
 namespace kiln::passes {
 
 const std::vector<Pass> &all_passes() {
   static const std::vector<Pass> passes = {
+      {"eliminate-identity", "remove inference-time identities (dropout)", eliminate_identity},
+      {"fold-constants", "compute nodes whose inputs are all parameters at compile time", fold_constants},
       {"fold-batchnorm", "fold inference batch norm into the conv2d or dense before it", fold_batchnorm},
       {"eliminate-dead-nodes", "remove nodes whose outputs nothing uses", eliminate_dead_nodes},
   };
@@ -29,7 +33,7 @@ const Pass &get_pass(const std::string &name) {
 std::vector<std::string> passes_for_level(int level) {
   if (level < 0 || level > 2) throw UserError("optimization level must be 0, 1 or 2, got " + std::to_string(level));
   if (level == 0) return {};
-  return {"fold-batchnorm", "eliminate-dead-nodes"};
+  return {"eliminate-identity", "fold-constants", "fold-batchnorm", "eliminate-dead-nodes"};
 }
 
 ir::Graph run_passes(const ir::Graph &input, const PassOptions &options, std::vector<PassRecord> *records) {

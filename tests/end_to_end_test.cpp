@@ -23,11 +23,8 @@ namespace {
 
 using testing::TempDir;
 
-struct Case {
-  std::string spec;
-};
-
-class EndToEnd : public ::testing::TestWithParam<Case> {};
+// The spec, relative to the repository root.
+class EndToEnd : public ::testing::TestWithParam<std::string> {};
 
 std::vector<reference::Tensor> random_inputs(const ir::Graph &g) {
   std::vector<reference::Tensor> inputs;
@@ -54,7 +51,7 @@ void expect_close(const std::vector<reference::Tensor> &ref, const std::vector<f
 }
 
 TEST_P(EndToEnd, CProgramMatchesReference) {
-  ir::Graph g = frontend::load_model(testing::source_path(GetParam().spec));
+  ir::Graph g = frontend::load_model(testing::source_path(GetParam()));
   TempDir dir;
   codegen::CompileOptions options;
   options.out_dir = dir / "lib";
@@ -92,7 +89,7 @@ TEST_P(EndToEnd, CProgramMatchesReference) {
 }
 
 TEST_P(EndToEnd, LibraryExportsOnlyItsApi) {
-  ir::Graph g = frontend::load_model(testing::source_path(GetParam().spec));
+  ir::Graph g = frontend::load_model(testing::source_path(GetParam()));
   TempDir dir;
   codegen::CompileOptions options;
   options.out_dir = dir / "lib";
@@ -112,11 +109,11 @@ TEST_P(EndToEnd, LibraryExportsOnlyItsApi) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Examples, EndToEnd,
-                         ::testing::Values(Case{"examples/lenet5.json"}, Case{"examples/tiny_resnet.json"},
-                                           Case{"examples/resnet18.json"}, Case{"examples/densenet_block.json"},
-                                           Case{"examples/inception_module.json"}),
+                         ::testing::Values("examples/lenet5.json", "examples/tiny_resnet.json",
+                                           "examples/resnet18.json", "examples/densenet_block.json",
+                                           "examples/inception_module.json"),
                          [](const auto &info) {
-                           std::string s = info.param.spec;
+                           std::string s = info.param;
                            s = s.substr(s.find('/') + 1);
                            return s.substr(0, s.find('.'));
                          });

@@ -1,6 +1,7 @@
 // Halide lowering of the structural ops: add and flatten as 1-D maps, concat
 // as row copies (input k viewed as [outer, C_k * inner] fills its column range
 // of the output [outer, C * inner]). Knobs in codegen/schedules/memory_bound.h.
+#include "codegen/ops/copy_kernel.h"
 #include "codegen/ops/lower_util.h"
 #include "codegen/schedules/cpu_info.h"
 #include "codegen/schedules/memory_bound.h"
@@ -21,16 +22,18 @@ LoweredKernel lower_add(const LowerRequest &req) {
   return make_kernel(out, {a, b}, {view, view}, view, k.describe());
 }
 
-LoweredKernel lower_flatten(const LowerRequest &req) {
+LoweredKernel lower_copy(const LowerRequest &req, const std::string &func_name) {
   ir::Shape view = {req.outputs[0].numel()};
   auto k = schedules::default_elementwise_schedule(view[0], req.target);
   ImageParam in = make_input(view, "x");
   Var i("i");
-  Func out("kiln_flatten");
+  Func out(func_name);
   out(i) = in(i);
   schedule_elementwise(out, i, k);
   return make_kernel(out, {in}, {view}, view, "copy, " + k.describe());
 }
+
+LoweredKernel lower_flatten(const LowerRequest &req) { return lower_copy(req, "kiln_flatten"); }
 
 LoweredKernel lower_concat(const LowerRequest &req) {
   const ir::Shape &os = req.outputs[0].shape;
