@@ -34,6 +34,8 @@ struct AttrSpec {
   std::string doc;
   std::vector<std::string> choices = {};
   bool optional = false;  // may be absent with no default (the op derives it)
+  // Set by passes only; the JSON spec does not accept it.
+  bool internal = false;
 };
 
 struct InputSpec {

@@ -223,11 +223,12 @@ class SpecBuilder {
 
     std::set<std::string> allowed = {"type", "name", "inputs"};
     if (def->takes_activation) allowed.insert("activation");
-    for (const auto &a : def->attrs) allowed.insert(a.name);
+    for (const auto &a : def->attrs)
+      if (!a.internal) allowed.insert(a.name);
     check_fields(layer, path, allowed, type);
     ir::Attrs attrs;
     for (const auto &spec : def->attrs)
-      if (layer.contains(spec.name)) attrs.set(spec.name, parse_attr(spec, layer[spec.name], source_ + ": " + join(path, spec.name)));
+      if (!spec.internal && layer.contains(spec.name)) attrs.set(spec.name, parse_attr(spec, layer[spec.name], source_ + ": " + join(path, spec.name)));
     std::string where = source_ + ": " + path + " (" + type + " '" + name + "')";
     attrs = ir::normalize_attrs(*def, attrs, where);
 

@@ -24,7 +24,11 @@ OpDef def_concat() {
   d.name = "concat";
   d.doc = "concatenation along `axis` (default: channels)";
   d.inputs = {{"x", false, false, true}};
-  d.attrs = {{"axis", AttrKind::Int, int64_t{1}, "the axis joined (negative: from the end)"}};
+  d.attrs = {{"axis", AttrKind::Int, int64_t{1}, "the axis joined (negative: from the end)"},
+             {"in_place", AttrKind::Bool, int64_t{0},
+              "set by eliminate-concat: the inputs are written straight into the output, which "
+              "copies nothing",
+              {}, false, true}};
   d.infer = [](const Attrs &a, const std::vector<TensorType> &in) {
     int axis = resolve_axis(a.get_int("axis"), in[0].rank(), "concat");
     TensorType out = in[0];
