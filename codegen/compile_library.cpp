@@ -14,6 +14,7 @@
 #include "embedded_files.h"
 #include "ir/errors.h"
 #include "ir/verifier.h"
+#include "passes/eliminate_concat.h"
 
 namespace fs = std::filesystem;
 
@@ -140,6 +141,11 @@ CompileReport compile_into(const ir::Graph &g, const CompileOptions &options) {
   std::map<std::string, std::string> objects;  // fn name -> object path
   for (size_t i = 0; i < g.nodes.size(); i++) {
     const ir::Node &node = g.nodes[i];
+    if (passes::is_elided(node)) {
+      progress(options, "[" + std::to_string(i + 1) + "/" + std::to_string(g.nodes.size()) + "] " +
+                            node.op + " " + node.name + ": in place, no kernel");
+      continue;
+    }
     CompiledKernel k = compiler.compile(g, node);
     char line[512];
     std::snprintf(line, sizeof line, "[%zu/%zu] %-12s %-20s %s", i + 1, g.nodes.size(),

@@ -137,8 +137,10 @@ std::string emit_model_source(const ir::Graph &g, const std::string &n,
     if (ir::numel(view) != v.type.numel())
       throw InternalError("kernel view " + ir::shape_str(view) + " does not match value '" +
                           v.name + "' " + ir::shape_str(v.type.shape));
-    if (output_index[value] >= 0) {
-      args << "  {KILN_OUTPUT, " << output_index[value] << ", 0, ";
+    // A value inside an in-place concat lives in its root's storage.
+    const int root = memory.root[value];
+    if (output_index[root] >= 0) {
+      args << "  {KILN_OUTPUT, " << output_index[root] << ", " << memory.root_offset[value] << "LL, ";
     } else if (input_index[value] >= 0) {
       args << "  {KILN_INPUT, " << input_index[value] << ", 0, ";
     } else if (v.kind == ir::ValueKind::Param) {

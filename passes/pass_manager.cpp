@@ -5,10 +5,12 @@
 #include "ir/errors.h"
 #include "ir/printer.h"
 #include "ir/verifier.h"
+#include "passes/eliminate_concat.h"
 #include "passes/eliminate_dead_nodes.h"
 #include "passes/eliminate_identity.h"
 #include "passes/fold_batchnorm.h"
 #include "passes/fold_constants.h"
+#include "passes/fuse_epilogue.h"
 
 namespace kiln::passes {
 
@@ -17,7 +19,10 @@ const std::vector<Pass> &all_passes() {
       {"eliminate-identity", "remove inference-time identities (dropout)", eliminate_identity},
       {"fold-constants", "compute nodes whose inputs are all parameters at compile time", fold_constants},
       {"fold-batchnorm", "fold inference batch norm into the conv2d or dense before it", fold_batchnorm},
+      {"fuse-epilogue", "fuse activation, residual add and activation into the conv2d or dense before them",
+       fuse_epilogue},
       {"eliminate-dead-nodes", "remove nodes whose outputs nothing uses", eliminate_dead_nodes},
+      {"eliminate-concat", "let producers write straight into a concat's output", eliminate_concat},
   };
   return passes;
 }
@@ -33,7 +38,8 @@ const Pass &get_pass(const std::string &name) {
 std::vector<std::string> passes_for_level(int level) {
   if (level < 0 || level > 2) throw UserError("optimization level must be 0, 1 or 2, got " + std::to_string(level));
   if (level == 0) return {};
-  return {"eliminate-identity", "fold-constants", "fold-batchnorm", "eliminate-dead-nodes"};
+  return {"eliminate-identity", "fold-constants", "fold-batchnorm", "fuse-epilogue",
+          "eliminate-dead-nodes", "eliminate-concat"};
 }
 
 ir::Graph run_passes(const ir::Graph &input, const PassOptions &options, std::vector<PassRecord> *records) {

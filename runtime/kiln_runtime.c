@@ -111,7 +111,7 @@ static int kiln_instance_run(kiln_instance *inst, const float *const *inputs,
   for (int i = 0; i < plan->num_args; i++) {
     const kiln_arg *a = &plan->args[i];
     if (a->storage == KILN_INPUT) inst->buffers[i].host = (uint8_t *)inputs[a->index];
-    if (a->storage == KILN_OUTPUT) inst->buffers[i].host = (uint8_t *)outputs[a->index];
+    if (a->storage == KILN_OUTPUT) inst->buffers[i].host = (uint8_t *)outputs[a->index] + a->offset;
   }
   for (int s = 0; s < plan->num_steps; s++) {
     const kiln_step *step = &plan->steps[s];

@@ -30,7 +30,7 @@ enum { KILN_ARENA = 0, KILN_WEIGHTS = 1, KILN_INPUT = 2, KILN_OUTPUT = 3 };
 typedef struct {
   int32_t storage;     /* KILN_ARENA, KILN_WEIGHTS, KILN_INPUT or KILN_OUTPUT */
   int32_t index;       /* graph input / output index for KILN_INPUT / KILN_OUTPUT */
-  int64_t offset;      /* byte offset into the arena or the weights */
+  int64_t offset;      /* byte offset into the arena, the weights or the output */
   int32_t rank;        /* rank of the view */
   int32_t dims_first;  /* first of `rank` extents in kiln_plan.dims, outermost first */
 } kiln_arg;

@@ -11,6 +11,7 @@
 
 #include "ir/errors.h"
 #include "ir/printer.h"
+#include "passes/eliminate_concat.h"
 #include "passes/eliminate_dead_nodes.h"
 #include "passes/eliminate_identity.h"
 #include "passes/fold_constants.h"
@@ -167,6 +168,38 @@ TEST(FoldConstants, ComputesParameterOnlyNodes) {
             "  output out\n"
             "}\n");
   expect_same_numbers(g, out);
+}
+
+ir::Graph two_branch_concat(int64_t batch) {
+  ir::Graph g;
+  g.name = "t";
+  int x = g.add_input("x", {ir::DType::F32, {batch, 2, 2, 2}});
+  int a = g.nodes[g.add_node("relu", "a", {x}, {})].outputs[0];
+  int b = g.nodes[g.add_node("sigmoid", "b", {x}, {})].outputs[0];
+  int c = g.nodes[g.add_node("concat", "c", {a, b}, {})].outputs[0];
+  g.mark_output(g.nodes[g.add_node("tanh", "out", {c}, {})].outputs[0]);
+  return g;
+}
+
+TEST(EliminateConcat, MarksContiguousConcatInPlace) {
+  ir::Graph out = passes::eliminate_concat(two_branch_concat(1));
+  EXPECT_EQ(ir::print_graph(out),
+            "graph t {\n"
+            "  input x: f32[1x2x2x2]\n"
+            "  a = relu(x) : f32[1x2x2x2]\n"
+            "  b = sigmoid(x) : f32[1x2x2x2]\n"
+            "  c = concat(a, b) {axis=1, in_place=1} : f32[1x4x2x2]\n"
+            "  out = tanh(c) : f32[1x4x2x2]\n"
+            "  output out\n"
+            "}\n");
+  EXPECT_TRUE(passes::is_elided(out.nodes[2]));
+  // At batch 2 each slice is two blocks: the concat keeps copying.
+  ir::Graph batched = two_branch_concat(2);
+  EXPECT_EQ(ir::print_graph(passes::eliminate_concat(batched)), ir::print_graph(batched));
+  // An input that is also a graph output keeps its own buffer.
+  ir::Graph shared = two_branch_concat(1);
+  shared.mark_output(shared.find_value("a"));
+  EXPECT_FALSE(passes::is_elided(passes::eliminate_concat(shared).nodes[2]));
 }
 
 TEST(PassManager, LevelsNamesAndDumps) {

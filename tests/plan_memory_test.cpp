@@ -2,11 +2,13 @@
 // aligned, and the arena stays close to the lower bound.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "frontend/json/json_spec.h"
 #include "frontend/load_model.h"
+#include "passes/eliminate_concat.h"
 #include "passes/pass_manager.h"
 #include "passes/plan_memory.h"
 #include "test_util.h"
@@ -19,15 +21,25 @@ void expect_valid(const ir::Graph &g, const passes::MemoryPlan &plan) {
   std::vector<int> first(g.values.size(), -1), last(g.values.size(), -1);
   for (size_t s = 0; s < g.nodes.size(); s++) {
     for (int v : g.nodes[s].outputs) first[v] = last[v] = static_cast<int>(s);
-    for (int v : g.nodes[s].inputs) last[v] = static_cast<int>(s);
+    for (int v : g.nodes[s].inputs) last[v] = std::max(last[v], static_cast<int>(s));
+  }
+  // Values inside an in-place concat share their root's interval and lie
+  // within it; only roots must keep apart.
+  for (size_t v = 0; v < g.values.size(); v++) {
+    int r = plan.root[v];
+    if (r == static_cast<int>(v)) continue;
+    first[r] = std::min(first[r], first[v]);
+    last[r] = std::max(last[r], last[v]);
+    EXPECT_LE(plan.root_offset[v] + g.values[v].type.numel() * 4, g.values[r].type.numel() * 4);
+    if (plan.offset[r] >= 0) EXPECT_EQ(plan.offset[v], plan.offset[r] + plan.root_offset[v]);
   }
   for (size_t a = 0; a < g.values.size(); a++) {
-    if (plan.offset[a] < 0) continue;
+    if (plan.offset[a] < 0 || plan.root[a] != static_cast<int>(a)) continue;
     EXPECT_EQ(plan.offset[a] % 64, 0);
     int64_t a_end = plan.offset[a] + g.values[a].type.numel() * 4;
     EXPECT_LE(a_end, plan.arena_bytes);
     for (size_t b = a + 1; b < g.values.size(); b++) {
-      if (plan.offset[b] < 0) continue;
+      if (plan.offset[b] < 0 || plan.root[b] != static_cast<int>(b)) continue;
       bool live_together = first[a] <= last[b] && first[b] <= last[a];
       int64_t b_end = plan.offset[b] + g.values[b].type.numel() * 4;
       bool overlap = plan.offset[a] < b_end && plan.offset[b] < a_end;
@@ -96,6 +108,33 @@ TEST_P(PlanMemoryExamples, ArenaWithin5PercentOfLowerBound) {
 INSTANTIATE_TEST_SUITE_P(Examples, PlanMemoryExamples,
                          ::testing::Values("lenet5", "tiny_resnet", "resnet18", "densenet_block",
                                            "inception_module"));
+
+}  // namespace
+}  // namespace kiln
+
+namespace kiln {
+namespace {
+
+TEST(EliminateConcat, DenseNetConcatsCopyNothingAtBatch1) {
+  for (int64_t batch : {1, 8}) {
+    passes::PassOptions o;
+    o.passes = passes::passes_for_level(2);
+    ir::Graph g = passes::run_passes(load_with_batch("densenet_block", batch), o);
+    int in_place = 0, concats = 0;
+    for (const auto &n : g.nodes) {
+      concats += n.op == "concat";
+      in_place += passes::is_elided(n);
+    }
+    EXPECT_EQ(concats, 6);
+    EXPECT_EQ(in_place, batch == 1 ? 6 : 0) << "batch " << batch;
+    passes::MemoryPlan plan = passes::plan_memory(g);
+    // The last concat holds the stem and all six dense layers' outputs.
+    int last = g.nodes[g.find_node("cat5")].outputs[0];
+    int members = 0;
+    for (size_t v = 0; v < g.values.size(); v++) members += plan.root[v] == last && static_cast<int>(v) != last;
+    EXPECT_EQ(members, batch == 1 ? 12 : 0);
+  }
+}
 
 }  // namespace
 }  // namespace kiln
