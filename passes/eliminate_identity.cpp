@@ -19,14 +19,7 @@ ir::Graph eliminate_identity(const ir::Graph &input) {
     bool is_output = std::count(g.outputs.begin(), g.outputs.end(), to) > 0;
     bool from_is_output = std::count(g.outputs.begin(), g.outputs.end(), from) > 0;
     if (is_output && (g.value(from).kind != ir::ValueKind::Activation || from_is_output)) continue;
-    for (ir::Node &n : g.nodes)
-      for (int &v : n.inputs)
-        if (v == to) v = from;
-    for (int &v : g.outputs)
-      if (v == to) {
-        v = from;
-        std::swap(g.values[from].name, g.values[to].name);
-      }
+    replace_uses(g, to, from);
     keep[i] = false;
   }
   return compact_graph(g, keep);

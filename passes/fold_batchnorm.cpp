@@ -72,16 +72,7 @@ ir::Graph fold_batchnorm(const ir::Graph &input) {
     if (!foldable(g, bn, uses)) continue;
     int layer_out = bn.inputs[0], bn_out = bn.outputs[0];
     fold_into(g, g.value(layer_out).producer, bn);
-    // Readers of the batch norm now read the layer; a graph output keeps its name.
-    for (ir::Node &n : g.nodes)
-      for (int &v : n.inputs)
-        if (v == bn_out) v = layer_out;
-    for (int &v : g.outputs)
-      if (v == bn_out) {
-        v = layer_out;
-        g.values[layer_out].name = g.values[bn_out].name;
-        g.values[bn_out].name += ".folded";
-      }
+    replace_uses(g, bn_out, layer_out);  // readers of the batch norm now read the layer
     keep[i] = false;
   }
   return compact_graph(g, keep);

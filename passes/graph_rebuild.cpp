@@ -37,4 +37,17 @@ ir::Graph compact_graph(const ir::Graph &g, const std::vector<bool> &keep_node) 
   return out;
 }
 
+void replace_uses(ir::Graph &g, int from, int to) {
+  for (ir::Node &n : g.nodes)
+    for (int &v : n.inputs)
+      if (v == from) v = to;
+  bool renamed = false;
+  for (int &v : g.outputs)
+    if (v == from) {
+      v = to;
+      if (!renamed) std::swap(g.values[from].name, g.values[to].name);
+      renamed = true;
+    }
+}
+
 }  // namespace kiln::passes

@@ -13,4 +13,9 @@ namespace kiln::passes {
 // types, data and node order are kept.
 ir::Graph compact_graph(const ir::Graph &g, const std::vector<bool> &keep_node);
 
+// Makes every reader of value `from` (node inputs and graph outputs) read
+// `to` instead. A graph output keeps its name: `to` takes `from`'s name and
+// `from` gets `to`'s old one (the caller usually drops `from` next).
+void replace_uses(ir::Graph &g, int from, int to);
+
 }  // namespace kiln::passes
