@@ -41,13 +41,7 @@ int Graph::add_node(const std::string &op, const std::string &name, std::vector<
   const OpDef &def = get_op(op);
   Node node{name, op, std::move(in), {}, normalize_attrs(def, attrs, where)};
 
-  size_t required = 0;
-  for (const auto &s : def.inputs) required += s.optional ? 0 : 1;
-  bool variadic = !def.inputs.empty() && def.inputs.back().variadic;
-  if (node.inputs.size() < required || (!variadic && node.inputs.size() > def.inputs.size()))
-    throw UserError(where + ": " + op + " takes " + std::to_string(required) +
-                    (variadic ? " or more" : "") + " inputs, got " +
-                    std::to_string(node.inputs.size()));
+  check_input_count(def, node.inputs.size(), where);
   for (int v : node.inputs)
     if (v < 0 || v >= static_cast<int>(values.size()))
       throw InternalError(where + ": input value id " + std::to_string(v) + " out of range");

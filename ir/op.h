@@ -81,6 +81,9 @@ const OpDef &get_op(const std::string &name);
 const OpDef *find_op(const std::string &name);
 std::vector<std::string> op_names();
 
+// Checks how many inputs a node of `def` has; `where` prefixes the error.
+void check_input_count(const OpDef &def, size_t count, const std::string &where);
+
 // Fills defaults and checks names, kinds and choices. `where` prefixes errors.
 Attrs normalize_attrs(const OpDef &def, const Attrs &given, const std::string &where);
 

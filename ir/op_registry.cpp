@@ -26,8 +26,11 @@ const std::map<std::string, OpDef> &table() {
 
 bool kind_matches(AttrKind kind, const AttrValue &v) {
   switch (kind) {
-    case AttrKind::Int:
-    case AttrKind::Bool: return std::holds_alternative<int64_t>(v);
+    case AttrKind::Int: return std::holds_alternative<int64_t>(v);
+    case AttrKind::Bool: {
+      auto i = std::get_if<int64_t>(&v);
+      return i && (*i == 0 || *i == 1);
+    }
     case AttrKind::Float:
       return std::holds_alternative<double>(v) || std::holds_alternative<int64_t>(v);
     case AttrKind::String: return std::holds_alternative<std::string>(v);
@@ -65,6 +68,17 @@ std::vector<std::string> op_names() {
   return names;
 }
 
+void check_input_count(const OpDef &def, size_t count, const std::string &where) {
+  size_t required = 0;
+  for (const auto &s : def.inputs) required += s.optional ? 0 : 1;
+  bool variadic = !def.inputs.empty() && def.inputs.back().variadic;
+  if (count >= required && (variadic || count <= def.inputs.size())) return;
+  std::string expected = std::to_string(required);
+  if (variadic) expected += " or more";
+  else if (def.inputs.size() > required) expected += " to " + std::to_string(def.inputs.size());
+  throw UserError(where + ": " + def.name + " takes " + expected + " inputs, got " + std::to_string(count));
+}
+
 Attrs normalize_attrs(const OpDef &def, const Attrs &given, const std::string &where) {
   Attrs out;
   for (const auto &[name, value] : given.all()) {
@@ -72,6 +86,10 @@ Attrs normalize_attrs(const OpDef &def, const Attrs &given, const std::string &w
     for (const auto &s : def.attrs)
       if (s.name == name) spec = &s;
     if (!spec) throw UserError(where + ": " + def.name + " has no attribute '" + name + "'");
+    if (spec->kind == AttrKind::Padding && std::holds_alternative<std::string>(value) &&
+        !kind_matches(spec->kind, value))
+      throw UserError(where + ": attribute '" + name + "' is " + attr_str(value) +
+                      ", expected \"valid\", \"same\" or [top, left, bottom, right]");
     if (!kind_matches(spec->kind, value))
       throw UserError(where + ": attribute '" + name + "' has the wrong type: " +
                       attr_str(value));

@@ -39,6 +39,10 @@ class Verifier {
       if (!in_range(id)) { fail("[1] graph input id " + std::to_string(id) + " out of range"); continue; }
       if (g_.value(id).kind != ValueKind::Input) fail("[3] graph input '" + g_.value(id).name + "' is not an Input value");
     }
+    for (size_t id = 0; id < g_.values.size(); id++)
+      if (g_.values[id].kind == ValueKind::Input &&
+          std::count(g_.inputs.begin(), g_.inputs.end(), static_cast<int>(id)) != 1)
+        fail("[3] input value '" + g_.values[id].name + "' must appear exactly once among the graph inputs");
     for (size_t id = 0; id < g_.values.size(); id++) {
       const Value &v = g_.values[id];
       if (v.kind == ValueKind::Param &&
@@ -77,7 +81,9 @@ class Verifier {
       if (!def) { fail("[6] " + where + ": unknown op '" + n.op + "'"); continue; }
       if (!ids_ok) continue;
       try {
+        check_input_count(*def, n.inputs.size(), where);
         Attrs attrs = normalize_attrs(*def, n.attrs, where);
+        if (!(attrs == n.attrs)) { fail("[6] " + where + ": attributes are not normalized (defaults missing)"); continue; }
         auto types = def->infer(attrs, g_.input_types(n));
         if (types.size() != n.outputs.size()) { fail("[7] " + where + ": op gives " + std::to_string(types.size()) + " outputs, node has " + std::to_string(n.outputs.size())); continue; }
         for (size_t k = 0; k < types.size(); k++)

@@ -1,3 +1,4 @@
+#include "ir/ops/epilogue.h"
 #include "passes/fold_batchnorm.h"
 
 #include <cmath>
@@ -23,6 +24,8 @@ bool foldable(const ir::Graph &g, const ir::Node &bn, const std::vector<int> &us
   if (x.kind != ir::ValueKind::Activation || uses[bn.inputs[0]] != 1) return false;
   const ir::Node &layer = g.node(x.producer);
   if (layer.op != "conv2d" && layer.op != "dense") return false;
+  // A fused epilogue (activation, residual) sits between the layer and the BN.
+  if (!ir::ops::epilogue_of(layer.attrs).empty()) return false;
   for (int k = 1; k < 5; k++)
     if (g.value(bn.inputs[k]).kind != ir::ValueKind::Param) return false;
   // The layer's own weights must not be shared with another node.

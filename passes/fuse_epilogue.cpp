@@ -62,28 +62,18 @@ void absorb(ir::Graph &g, Uses &uses, int layer_id, int reader_id, Step step) {
   ir::Node &layer = g.nodes[layer_id];
   const ir::Node &reader = g.nodes[reader_id];
   const int v = layer.outputs[0], w = reader.outputs[0];
-  switch (step) {
-    case Step::Activation: layer.attrs.set("activation", reader.op); break;
-    case Step::PostActivation: layer.attrs.set("post_activation", reader.op); break;
-    case Step::Residual: {
-      int r = other_addend(reader, v);
-      layer.inputs.push_back(r);
-      layer.attrs.set("has_residual", int64_t{1});
-      std::replace(uses.readers[r].begin(), uses.readers[r].end(), reader_id, layer_id);
-      break;
-    }
-    case Step::None: break;
+  if (step == Step::Activation) layer.attrs.set("activation", reader.op);
+  if (step == Step::PostActivation) layer.attrs.set("post_activation", reader.op);
+  if (step == Step::Residual) {
+    int r = other_addend(reader, v);
+    layer.inputs.push_back(r);
+    layer.attrs.set("has_residual", int64_t{1});
+    std::replace(uses.readers[r].begin(), uses.readers[r].end(), reader_id, layer_id);
   }
-  for (int n : uses.readers[w])
-    std::replace(g.nodes[n].inputs.begin(), g.nodes[n].inputs.end(), w, v);
+  replace_uses(g, w, v);  // a graph output keeps its name
   uses.readers[v] = std::move(uses.readers[w]);
   uses.readers[w].clear();
-  if (uses.is_output[w]) {  // the graph output keeps its name
-    std::replace(g.outputs.begin(), g.outputs.end(), w, v);
-    uses.is_output[v] = true;
-    g.values[v].name = g.values[w].name;
-    g.values[w].name += ".fused";
-  }
+  uses.is_output[v] = uses.is_output[w];
 }
 
 }  // namespace

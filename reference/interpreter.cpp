@@ -51,7 +51,10 @@ std::vector<Tensor> run_graph(const ir::Graph &g, const std::vector<Tensor> &inp
   results.reserve(g.nodes.size());
   for (const ir::Node &n : g.nodes) {
     std::vector<const Tensor *> in;
-    for (int v : n.inputs) in.push_back(env[v]);
+    for (int v : n.inputs) {
+      if (!env[v]) throw InternalError("node '" + n.name + "' reads '" + g.value(v).name + "', which has no value yet");
+      in.push_back(env[v]);
+    }
     results.push_back(run_node(n, in));
     for (size_t k = 0; k < n.outputs.size(); k++) env[n.outputs[k]] = &results.back()[k];
   }

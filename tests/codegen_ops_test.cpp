@@ -1,7 +1,9 @@
 // Every op's Halide lowering, JIT-compiled for the host, against the
 // reference interpreter on a table of shapes and attributes (the edge cases
 // of each op family), plus non-default schedule knobs and a check that the
-// schedules are real (vectorized, parallel) loop nests.
+// schedules are real (vectorized, parallel) loop nests. conv2d and dense run
+// with and without the fused epilogue (activation, residual, post-activation)
+// that fuse-epilogue makes.
 //
 // Tolerances, as |got - want| <= tol * (1 + |want|):
 //   1e-4 for conv2d, dense, pooling and batch_norm (float accumulation in a
@@ -22,6 +24,7 @@
 #include "codegen/schedules/conv_schedule.h"
 #include "codegen/schedules/cpu_info.h"
 #include "codegen/schedules/dense_schedule.h"
+#include "ir/verifier.h"
 #include "tests/codegen_test_util.h"
 
 namespace kiln {
@@ -47,6 +50,8 @@ struct OpCase {
   float lo = -1.0f, hi = 1.0f;  // range of the random inputs
   // Lowers with explicit schedule knobs instead of the op table's default.
   std::function<LoweredKernel(const LowerRequest &)> lower = nullptr;
+  // The node reads a residual (random, of the output's shape) as its last input.
+  bool residual = false;
 };
 
 // gtest prints a failing case by its name, not its bytes.
@@ -287,9 +292,93 @@ std::vector<OpCase> other_cases() {
   };
 }
 
+// A conv2d or dense case with a fused epilogue:
+// post(act(layer + bias) + residual); "none" leaves a slot out.
+OpCase with_epilogue(OpCase c, const std::string &act, bool residual, const std::string &post) {
+  c.name += "_epi";
+  if (act != "none") {
+    c.attrs.set("activation", act);
+    c.name += "_" + act;
+  }
+  if (residual) c.name += "_res";
+  c.residual = residual;
+  if (post != "none") {
+    c.attrs.set("post_activation", post);
+    c.name += "_post_" + post;
+  }
+  return c;
+}
+
+std::vector<OpCase> epilogue_cases() {
+  const ir::Shape image = {1, 8, 12, 20};
+  const auto same = [](std::string name, ir::Shape x, int64_t f) {
+    return conv(std::move(name), x, f, pair(3, 3), {{"padding", str("same")}});
+  };
+  int vw = codegen::natural_vector_width(host());
+  std::vector<OpCase> c = {
+      // Each activation alone, then the ResNet tail (relu, + shortcut, relu).
+      with_epilogue(same("same3x3", image, 16), "relu", false, "none"),
+      with_epilogue(same("same3x3", image, 16), "sigmoid", false, "none"),
+      with_epilogue(same("same3x3", image, 16), "tanh", false, "none"),
+      with_epilogue(same("same3x3", image, 16), "none", true, "relu"),
+      with_epilogue(same("same3x3", image, 16), "relu", true, "relu"),
+      with_epilogue(conv("valid_nobias", {2, 3, 9, 11}, 7, pair(3, 3), {{"use_bias", num(0)}}),
+                    "none", true, "relu"),
+      with_epilogue(conv("valid_nobias", {2, 3, 9, 11}, 7, pair(3, 3), {{"use_bias", num(0)}}),
+                    "tanh", false, "none"),
+      // Strided and padded (direct form, padded input buffered).
+      with_epilogue(conv("stride2_same_odd", {1, 4, 13, 15}, 8, pair(3, 3),
+                         {{"stride", pair(2, 2)}, {"padding", str("same")}}),
+                    "tanh", true, "sigmoid"),
+      with_epilogue(conv("pad_asym_reflect_s2", {1, 2, 11, 9}, 3, pair(5, 3),
+                         {{"padding", pads(2, 0, 1, 2)},
+                          {"padding_mode", str("reflect")},
+                          {"stride", pair(2, 2)}}),
+                    "relu", true, "none"),
+      with_epilogue(conv("depthwise", {1, 8, 10, 33}, 8, pair(3, 3),
+                         {{"groups", num(8)}, {"padding", str("same")}}),
+                    "relu", true, "relu"),
+      // Pointwise: the residual is seen as one row of H*W pixels too.
+      with_epilogue(conv("pointwise", {2, 16, 7, 9}, 24, pair(1, 1)), "relu", true, "relu"),
+      with_epilogue(conv("pointwise_nobias", {1, 8, 5, 6}, 12, pair(1, 1), {{"use_bias", num(0)}}),
+                    "sigmoid", true, "none"),
+      // The kernel covers the input: lowered as a dense layer.
+      with_epilogue(conv("kernel_covers_input", {3, 4, 5, 6}, 9, pair(5, 6)), "relu", true,
+                    "tanh"),
+      // The flat-row form, where the epilogue runs on the copy out, and
+      // non-default direct-form blocks.
+      with_epilogue(with_schedule(conv("flat_reflect_asym", {1, 3, 6, 7}, 4, pair(3, 2),
+                                       {{"padding", pads(2, 1, 0, 1)},
+                                        {"padding_mode", str("reflect")}}),
+                                  {vw, 2, 1, 3, true, true, true}),
+                    "relu", true, "relu"),
+      with_epilogue(with_schedule(same("small_7x7", {1, 16, 7, 7}, 24), {vw, 1, 1, 4, true, true, true}),
+                    "sigmoid", false, "none"),
+      with_epilogue(with_schedule(same("odd_blocks", {1, 6, 11, 37}, 11), {vw, 2, 3, 5, false, true}),
+                    "tanh", true, "relu"),
+      with_epilogue(with_schedule(conv("narrow_vectors", {2, 4, 5, 30}, 17, pair(3, 1),
+                                       {{"padding", pads(1, 0, 1, 0)}, {"stride", pair(1, 2)}}),
+                                  {4, 3, 1, 16, true, false}),
+                    "relu", true, "sigmoid"),
+      with_epilogue(same("vgg_block_64", {1, 64, 14, 14}, 64), "relu", true, "relu"),
+      // dense, with and without bias, and with explicit knobs.
+      with_epilogue(dense("basic", 1, 64, 10), "relu", false, "none"),
+      with_epilogue(dense("basic", 1, 64, 10), "tanh", false, "none"),
+      with_epilogue(dense("parallel", 8, 300, 70), "sigmoid", true, "tanh"),
+      with_epilogue(dense("tails_nobias", 5, 37, 13, false), "none", true, "relu"),
+      with_epilogue(dense("k1", 2, 1, 5), "relu", true, "relu"),
+  };
+  OpCase s = with_epilogue(dense("sched_lanes4", 6, 45, 11), "relu", true, "sigmoid");
+  s.lower = [](const LowerRequest &r) {
+    return codegen::ops::lower_dense_with(r, DenseSchedule{4, 3, 2, true});
+  };
+  c.push_back(s);
+  return c;
+}
+
 std::vector<OpCase> all_cases() {
   std::vector<OpCase> all;
-  for (auto f : {conv_cases, dense_cases, pool_cases, other_cases})
+  for (auto f : {conv_cases, dense_cases, epilogue_cases, pool_cases, other_cases})
     for (OpCase &c : f()) all.push_back(std::move(c));
   return all;
 }
@@ -311,9 +400,24 @@ std::string lowered_stmt(LoweredKernel &k) {
 
 class LoweringTest : public ::testing::TestWithParam<OpCase> {};
 
+// The case's one-node graph: its data inputs, its parameters, then the
+// residual when it has one (appended as fuse-epilogue does).
+testing::OneNode case_graph(const OpCase &c, uint32_t seed) {
+  testing::OneNode g = testing::one_node(c.op, c.inputs, c.attrs, seed, c.lo, c.hi);
+  if (!c.residual) return g;
+  const ir::Shape out = g.graph.value(g.n().outputs[0]).type.shape;
+  int r = g.graph.add_input("residual", {ir::DType::F32, out});
+  g.graph.nodes[g.node].inputs.push_back(r);
+  g.graph.nodes[g.node].attrs.set("has_residual", int64_t{1});
+  g.inputs.push_back(testing::random_tensor(out, seed + 4242, c.lo, c.hi));
+  g.graph.mark_output(g.n().outputs[0]);
+  ir::verify_or_throw(g.graph, c.name);  // the shape rule accepts the residual
+  return g;
+}
+
 void check_against_reference(const OpCase &c) {
   uint32_t seed = static_cast<uint32_t>(std::hash<std::string>{}(c.name));
-  testing::OneNode g = testing::one_node(c.op, c.inputs, c.attrs, seed, c.lo, c.hi);
+  testing::OneNode g = case_graph(c, seed);
   LowerRequest req = testing::lower_request(g, host());
   LoweredKernel k = c.lower ? c.lower(req) : codegen::lower_node(req);
   EXPECT_FALSE(k.schedule.empty());
@@ -359,6 +463,23 @@ TEST(LoweringSchedule, LargeConvIsParallelAndVectorized) {
   std::string vec = std::to_string(codegen::natural_vector_width(host()));
   EXPECT_NE(stmt.find("parallel"), std::string::npos) << k.schedule;
   EXPECT_NE(stmt.find(", 1, " + vec + ")"), std::string::npos) << k.schedule;
+}
+
+// The fused epilogue keeps the conv's schedule: still parallel, and the
+// residual is read with full-width vector loads in the output stage.
+TEST(LoweringSchedule, FusedEpilogueIsVectorized) {
+  OpCase c = with_epilogue(
+      conv("check", {1, 64, 56, 56}, 64, pair(3, 3), {{"padding", str("same")}}), "relu", true,
+      "relu");
+  testing::OneNode g = case_graph(c, 1);
+  LoweredKernel k = codegen::lower_node(testing::lower_request(g, host()));
+  std::string stmt = lowered_stmt(k);
+  std::string vec = std::to_string(codegen::natural_vector_width(host()));
+  EXPECT_NE(stmt.find("parallel"), std::string::npos) << k.schedule;
+  EXPECT_NE(stmt.find("residual[ramp("), std::string::npos) << k.schedule;
+  EXPECT_NE(stmt.find(", 1, " + vec + ")"), std::string::npos) << k.schedule;
+  EXPECT_NE(k.schedule.find("epilogue relu -> + residual -> relu"), std::string::npos)
+      << k.schedule;
 }
 
 TEST(LoweringSchedule, LargeElementwiseIsParallelAndVectorized) {

@@ -31,7 +31,9 @@ void expect_valid(const ir::Graph &g, const passes::MemoryPlan &plan) {
     first[r] = std::min(first[r], first[v]);
     last[r] = std::max(last[r], last[v]);
     EXPECT_LE(plan.root_offset[v] + g.values[v].type.numel() * 4, g.values[r].type.numel() * 4);
-    if (plan.offset[r] >= 0) EXPECT_EQ(plan.offset[v], plan.offset[r] + plan.root_offset[v]);
+    if (plan.offset[r] >= 0) {
+      EXPECT_EQ(plan.offset[v], plan.offset[r] + plan.root_offset[v]);
+    }
   }
   for (size_t a = 0; a < g.values.size(); a++) {
     if (plan.offset[a] < 0 || plan.root[a] != static_cast<int>(a)) continue;

@@ -4,6 +4,7 @@
 // codegen/schedules/memory_bound.h.
 #include <limits>
 
+#include "codegen/ops/activation_exprs.h"
 #include "codegen/ops/lower_util.h"
 #include "codegen/schedules/memory_bound.h"
 #include "ir/ops/op_helpers.h"
@@ -25,21 +26,6 @@ LoweredKernel lower_unary(const LowerRequest &req, const std::string &name,
   out(i) = fn(in(i));
   schedule_elementwise(out, i, k);
   return make_kernel(out, {in}, {view}, view, k.describe());
-}
-
-// 1 / (1 + e^-x); Halide's float exp vectorizes and saturates correctly.
-Expr sigmoid(Expr x) { return 1.0f / (1.0f + exp(-x)); }
-
-// tanh from exp, which vectorizes (Halide's tanh calls libm per lane):
-// (1 - e^-2|x|) / (1 + e^-2|x|) with the sign of x, and an odd Taylor
-// polynomial near 0, where 1 - e^-2|x| would cancel. Error below 1e-6.
-Expr tanh_from_exp(Expr x) {
-  Expr a = abs(x), t = exp(-2.0f * a);
-  Expr far = (1.0f - t) / (1.0f + t);
-  Expr a2 = a * a;
-  Expr near = a * (1.0f + a2 * (-1.0f / 3 + a2 * (2.0f / 15 + a2 * (-17.0f / 315))));
-  Expr r = select(a < 0.125f, near, far);
-  return select(x < 0.0f, -r, r);
 }
 
 Expr neg_inf() { return Expr(-std::numeric_limits<float>::infinity()); }
@@ -112,15 +98,15 @@ LoweredKernel softmax_strided(int64_t outer, int64_t axis, int64_t inner, const 
 }  // namespace
 
 LoweredKernel lower_relu(const LowerRequest &req) {
-  return lower_unary(req, "relu", [](Expr x) { return max(x, 0.0f); });
+  return lower_unary(req, "relu", relu_expr);
 }
 
 LoweredKernel lower_sigmoid(const LowerRequest &req) {
-  return lower_unary(req, "sigmoid", sigmoid);
+  return lower_unary(req, "sigmoid", sigmoid_expr);
 }
 
 LoweredKernel lower_tanh(const LowerRequest &req) {
-  return lower_unary(req, "tanh", tanh_from_exp);
+  return lower_unary(req, "tanh", tanh_expr);
 }
 
 LoweredKernel lower_softmax(const LowerRequest &req) {

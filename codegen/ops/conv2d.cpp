@@ -5,7 +5,10 @@
 // (define_flat / schedule_flat). The knobs and the heuristic choosing them
 // are in codegen/schedules/conv_schedule.h. A pointwise conv is viewed as
 // one row of H*W pixels; a conv whose kernel covers its whole input is a
-// dense layer and lowered as one.
+// dense layer and lowered as one. The fused epilogue (activation, residual,
+// post-activation) runs in the output stage, vectorized: on each register
+// block after its reduction (direct form) or as a task's rows are copied out
+// (flat rows).
 #include <string>
 
 #include "codegen/ops/lower_util.h"
@@ -28,6 +31,7 @@ struct ConvGeometry {
   bool needs_boundary;  // some window reads outside the input
   std::string padding_mode;
   bool has_bias;
+  ir::ops::Epilogue epilogue;
 };
 
 ConvGeometry geometry(const LowerRequest &req) {
@@ -57,6 +61,7 @@ ConvGeometry geometry(const LowerRequest &req) {
   g.needs_boundary = w.pad_top > 0 || w.pad_left > 0 || last_y >= x[2] || last_x >= x[3];
   g.padding_mode = a.get_string("padding_mode");
   g.has_bias = a.get_int("use_bias") != 0;
+  g.epilogue = ir::ops::epilogue_of(a);
   return g;
 }
 
@@ -124,15 +129,17 @@ void register_block(StageOrFunc &&s, const VarOrRVar &x, const std::vector<VarOr
 
 struct DirectFuncs {
   Var x{"x"}, y{"y"}, co{"co"}, n{"n"};
-  Func padded{"padded"};  // the input, extended by the padding mode if needed
-  Func conv{"conv"};      // bias, then the accumulation over r
-  Func out{"kiln_conv2d"};
+  Func padded{"padded"};    // the input, extended by the padding mode if needed
+  Func conv{"conv"};        // bias, then the accumulation over r
+  Func out{"kiln_conv2d"};  // the epilogue of conv
   RDom r;
 };
 
 // out(x, y, co, n) = bias(co) + sum over (kx, ky, ci in group) of
-// w(kx, ky, ci, co) * padded(x*sx + kx*dx - pl, y*sy + ky*dy - pt, ci, n).
-void define_direct(DirectFuncs &f, const ConvGeometry &g, const Inputs &in) {
+// w(kx, ky, ci, co) * padded(x*sx + kx*dx - pl, y*sy + ky*dy - pt, ci, n),
+// then the epilogue.
+void define_direct(DirectFuncs &f, const ConvGeometry &g, const Inputs &in,
+                   const FusedEpilogue &epilogue) {
   const ConvShape &s = g.shape;
   Var x = f.x, y = f.y, co = f.co, n = f.n;
   if (g.needs_boundary)
@@ -146,7 +153,7 @@ void define_direct(DirectFuncs &f, const ConvGeometry &g, const Inputs &in) {
   f.conv(x, y, co, n) = in.bias_or_zero(co);
   f.conv(x, y, co, n) +=
       in.weight(r.x, r.y, r.z, co) * f.padded(ix, iy, input_channel(s, co, r.z), n);
-  f.out(x, y, co, n) = f.conv(x, y, co, n);
+  f.out(x, y, co, n) = epilogue.apply(f.conv(x, y, co, n), {x, y, co, n});
 }
 
 // Register blocks of (vw * x_vectors) x y_block x co_block accumulators,
@@ -188,15 +195,17 @@ struct FlatFuncs {
   Func flat_in{"flat_in"};  // padded rows of `pitch` pixels, end to end
   Func acc{"acc"};          // register block of flat outputs
   Func flat{"flat"};        // a task's flat outputs
-  Func out{"kiln_conv2d"};
+  Func out{"kiln_conv2d"};  // the wanted positions, through the epilogue
   RDom r;
 };
 
 // Output pixel (x, y) is flat position q = y * pitch + x, and tap (kx, ky)
 // reads flat input position q + ky*dy*pitch + kx*dx: one long row. The
 // positions x >= out_w of each row read across the row's end; they are
-// computed and dropped.
-void define_flat(FlatFuncs &f, const ConvGeometry &g, const Inputs &in) {
+// computed and dropped. The epilogue runs on the copy out, where the
+// residual is indexed like the output and no dropped position is computed.
+void define_flat(FlatFuncs &f, const ConvGeometry &g, const Inputs &in,
+                 const FusedEpilogue &epilogue) {
   const ConvShape &s = g.shape;
   int pitch = extent(s.out_w + (s.kernel_w - 1) * s.dilation_w);
   Var q = f.q, co = f.co, n = f.n;
@@ -209,7 +218,8 @@ void define_flat(FlatFuncs &f, const ConvGeometry &g, const Inputs &in) {
   f.acc(q, co, n) = in.bias_or_zero(co);
   f.acc(q, co, n) += in.weight(r.x, r.y, r.z, co) * f.flat_in(tap, input_channel(s, co, r.z), n);
   f.flat(q, co, n) = f.acc(q, co, n);
-  f.out(f.x, f.y, co, n) = f.flat(f.y * pitch + f.x, co, n);
+  f.out(f.x, f.y, co, n) =
+      epilogue.apply(f.flat(f.y * pitch + f.x, co, n), {f.x, f.y, co, n});
 }
 
 // Tasks (n, co block) in parallel; a task computes its channels' flat row
@@ -264,18 +274,22 @@ LoweredKernel lower_conv(const LowerRequest &req, ConvGeometry g, const ConvSche
     params.push_back(in.bias);
     views.push_back(req.inputs[2].shape);
   }
+  FusedEpilogue epilogue(g.epilogue, out_view, &params, &views);
   std::string what = k.describe() + (pointwise ? " (pointwise, H*W as one row)" : "");
   if (k.flat_rows) {
     FlatFuncs f;
-    define_flat(f, g, in);
+    define_flat(f, g, in, epilogue);
     schedule_flat(f, g, k);
-    return make_kernel(f.out, params, views, out_view, what + ", flat padded input buffered");
+    return make_kernel(f.out, params, views, out_view,
+                       what + ", flat padded input buffered" +
+                           epilogue.describe("on each task's rows as they are copied out"));
   }
   DirectFuncs f;
-  define_direct(f, g, in);
+  define_direct(f, g, in, epilogue);
   schedule_direct(f, g, k);
   return make_kernel(f.out, params, views, out_view,
-                     what + (g.needs_boundary ? ", padded input buffered" : ""));
+                     what + (g.needs_boundary ? ", padded input buffered" : "") +
+                         epilogue.describe("on each register block after its reduction"));
 }
 
 }  // namespace
@@ -289,7 +303,8 @@ LoweredKernel lower_conv2d(const LowerRequest &req) {
   const ConvShape &s = g.shape;
   if (is_whole_input(g)) {
     schedules::DenseShape d{s.batch, s.in_channels * s.in_h * s.in_w, s.out_channels};
-    return lower_matmul_wt(d, g.has_bias, schedules::default_dense_schedule(d, req.target),
+    return lower_matmul_wt(d, g.has_bias, g.epilogue,
+                           schedules::default_dense_schedule(d, req.target),
                            " (conv whose kernel covers its input)");
   }
   ConvShape view = s;

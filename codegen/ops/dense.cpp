@@ -1,7 +1,8 @@
 // Halide lowering of dense (y = x W^T + b): dot products of rows that are
 // both contiguous along K, vectorized along K with per-lane partial sums and
-// one horizontal sum per output (knobs in codegen/schedules/dense_schedule.h).
-// conv2d reuses it when its kernel covers the whole input.
+// one horizontal sum per output (knobs in codegen/schedules/dense_schedule.h),
+// then the fused epilogue on each output. conv2d reuses it when its kernel
+// covers the whole input.
 #include "codegen/ops/lower_util.h"
 #include "codegen/schedules/dense_schedule.h"
 
@@ -17,16 +18,16 @@ struct DenseFuncs {
   Var k{"k"}, u{"u"}, n{"n"};
   Func product{"product"};  // product(k, u, n) = x(k, n) * w(k, u), inlined
   LaneReduce dot;           // bias(u) + sum over k of product(k, u, n)
-  Func out{"kiln_dense"};
+  Func out{"kiln_dense"};   // the epilogue of each dot product
 };
 
 void define_dense(DenseFuncs &f, const DenseShape &s, int lanes, ImageParam x, ImageParam w,
-                  ImageParam *bias) {
+                  ImageParam *bias, const FusedEpilogue &epilogue) {
   f.product(f.k, f.u, f.n) = x(f.k, f.n) * w(f.k, f.u);
   Expr seed = bias ? (*bias)(f.u) : Expr(0.0f);
   f.dot = define_lane_reduce("dot", f.product, {f.u, f.n}, s.in_features, lanes, 0.0f, seed,
                              [](Expr a, Expr b) { return a + b; });
-  f.out(f.u, f.n) = f.dot.total(f.u, f.n);
+  f.out(f.u, f.n) = epilogue.apply(f.dot.total(f.u, f.n), {f.u, f.n});
 }
 
 // Blocks of unit_block x batch_block outputs, each block's dot products
@@ -45,7 +46,8 @@ void schedule_dense(DenseFuncs &f, const DenseSchedule &k) {
 
 }  // namespace
 
-LoweredKernel lower_matmul_wt(const DenseShape &shape, bool has_bias, const DenseSchedule &want,
+LoweredKernel lower_matmul_wt(const DenseShape &shape, bool has_bias,
+                              const ir::ops::Epilogue &epilogue_spec, const DenseSchedule &want,
                               const std::string &note) {
   DenseSchedule k = schedules::legalize(want, shape);
   ir::Shape xv = {shape.batch, shape.in_features}, wv = {shape.units, shape.in_features};
@@ -58,16 +60,20 @@ LoweredKernel lower_matmul_wt(const DenseShape &shape, bool has_bias, const Dens
     params.push_back(bias);
     views.push_back({shape.units});
   }
+  ir::Shape yv = {shape.batch, shape.units};
+  FusedEpilogue epilogue(epilogue_spec, yv, &params, &views);
   DenseFuncs f;
-  define_dense(f, shape, k.lanes, x, w, has_bias ? &bias : nullptr);
+  define_dense(f, shape, k.lanes, x, w, has_bias ? &bias : nullptr, epilogue);
   schedule_dense(f, k);
-  return make_kernel(f.out, params, views, {shape.batch, shape.units}, k.describe() + note);
+  return make_kernel(f.out, params, views, yv,
+                     k.describe() + note + epilogue.describe("on each output after its sum"));
 }
 
 LoweredKernel lower_dense_with(const LowerRequest &req, const DenseSchedule &schedule) {
   const ir::Shape &x = req.inputs[0].shape;
   DenseShape shape{x[0], x[1], req.node.attrs.get_int("units")};
-  return lower_matmul_wt(shape, req.node.attrs.get_int("use_bias") != 0, schedule);
+  return lower_matmul_wt(shape, req.node.attrs.get_int("use_bias") != 0,
+                         ir::ops::epilogue_of(req.node.attrs), schedule);
 }
 
 LoweredKernel lower_dense(const LowerRequest &req) {

@@ -9,10 +9,12 @@
 #include <vector>
 
 #include "codegen/lowering.h"
+#include "codegen/ops/activation_exprs.h"
 #include "codegen/schedules/conv_schedule.h"
 #include "codegen/schedules/dense_schedule.h"
 #include "codegen/schedules/memory_bound.h"
 #include "ir/errors.h"
+#include "ir/ops/epilogue.h"
 
 namespace kiln::codegen::ops {
 
@@ -40,6 +42,45 @@ inline LoweredKernel make_kernel(Halide::Func out, std::vector<Halide::ImagePara
           {std::move(output_view)},
           std::move(schedule)};
 }
+
+// The fused epilogue of conv2d and dense (ir/ops/epilogue.h) in a kernel's
+// output stage: y = post_activation(activation(z) + residual), z being the
+// accumulated value with its bias. The residual is the node's last input,
+// seen with the output's view.
+struct FusedEpilogue {
+  ir::ops::Epilogue spec;
+  Halide::ImageParam residual;  // defined when spec.has_residual
+
+  // Makes the residual's ImageParam, if any, and appends it to the kernel's
+  // inputs.
+  FusedEpilogue(ir::ops::Epilogue s, const ir::Shape &out_view,
+                std::vector<Halide::ImageParam> *params, std::vector<ir::Shape> *views)
+      : spec(std::move(s)) {
+    if (!spec.has_residual) return;
+    residual = make_input(out_view, "residual");
+    params->push_back(residual);
+    views->push_back(out_view);
+  }
+
+  // The output at output coordinates `at` (Halide order, innermost first)
+  // from its accumulated value z.
+  Halide::Expr apply(const Halide::Expr &z, const std::vector<Halide::Expr> &at) const {
+    Halide::Expr v = activation_expr(spec.activation, z);
+    if (spec.has_residual) v += residual(at);
+    return activation_expr(spec.post_activation, v);
+  }
+
+  // "" without an epilogue, else what it computes and `where`.
+  std::string describe(const std::string &where) const {
+    if (spec.empty()) return "";
+    std::string chain;
+    auto step = [&](const std::string &s) { chain += (chain.empty() ? "" : " -> ") + s; };
+    if (spec.activation != "none") step(spec.activation);
+    if (spec.has_residual) step("+ residual");
+    if (spec.post_activation != "none") step(spec.post_activation);
+    return "; epilogue " + chain + " " + where;
+  }
+};
 
 // Schedules a 1-D map out(i): parallel chunks, vectors, unrolled steps.
 inline void schedule_elementwise(Halide::Func out, const Halide::Var &i,
@@ -145,11 +186,13 @@ LoweredKernel lower_conv2d_with(const LowerRequest &request,
 LoweredKernel lower_dense_with(const LowerRequest &request,
                                const schedules::DenseSchedule &schedule);
 
-// y[n, u] = sum_k x[n, k] w[u, k] (+ b[u]) over the 2-D views x [batch, K],
-// w [units, K], b [units], y [batch, units] of the request's inputs (x,
-// weight, optional bias, in that order) and output: dense, and conv2d whose
-// kernel covers its whole input. `note` is appended to the description.
+// y[n, u] = epilogue(sum_k x[n, k] w[u, k] (+ b[u])) over the 2-D views
+// x [batch, K], w [units, K], b [units], residual and y [batch, units] of the
+// request's inputs (x, weight, optional bias, optional residual, in that
+// order) and output: dense, and conv2d whose kernel covers its whole input.
+// `note` is appended to the description.
 LoweredKernel lower_matmul_wt(const schedules::DenseShape &shape, bool has_bias,
+                              const ir::ops::Epilogue &epilogue,
                               const schedules::DenseSchedule &schedule,
                               const std::string &note = "");
 

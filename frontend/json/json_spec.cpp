@@ -1,20 +1,19 @@
-// The JSON spec loader: walks the spec, creating graph inputs, parameters
-// and nodes, and turns every mistake into a UserError that names the file
-// and the JSON path of the offending field.
+// The JSON spec loader (docs/spec.md): the top level (name, inputs, weights,
+// outputs) and the two forms, a sequential list of layers and a graph of named
+// nodes, which nest through "sequential" blocks. Each op layer is added by
+// layer_builder.cpp; every mistake becomes a UserError naming the file and the
+// JSON path of the offending field.
 #include "frontend/json/json_spec.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <map>
-#include <nlohmann/json.hpp>
-#include <set>
 #include <sstream>
 
-#include "frontend/json/attr_parse.h"
-#include "frontend/json/weight_init.h"
+#include "frontend/json/json_text.h"
+#include "frontend/json/layer_builder.h"
 #include "frontend/weights_file.h"
 #include "ir/errors.h"
-#include "ir/op.h"
 
 namespace kiln::frontend {
 
@@ -22,271 +21,312 @@ namespace {
 
 using nlohmann::json;
 
-const std::set<std::string> kActivations = {"relu", "sigmoid", "tanh", "softmax"};
+// Each dimension of an input: Halide buffers index with 32-bit integers.
+constexpr int64_t kMaxDim = (int64_t{1} << 31) - 1;
 
-bool is_c_identifier(const std::string &s) {
-  if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0]))) return false;
-  for (char c : s)
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
-  return true;
-}
-
-std::string known_types() {
-  std::string list;
-  for (const auto &n : ir::op_names()) list += n + ", ";
-  return list + "sequential";
+std::vector<std::string> layer_types() {
+  std::vector<std::string> types = ir::op_names();
+  types.push_back("sequential");
+  return types;
 }
 
 class SpecBuilder {
  public:
-  SpecBuilder(std::string source, std::string base_dir)
-      : source_(std::move(source)), base_dir_(std::move(base_dir)) {}
+  SpecBuilder(const std::string &source, std::string base_dir)
+      : spec_(source), errors_(spec_.errors), base_dir_(std::move(base_dir)) {}
 
   ir::Graph build(const json &root) {
-    if (!root.is_object()) fail("", "expected a JSON object at the top level");
-    check_fields(root, "", {"name", "description", "input", "inputs", "layers", "nodes", "outputs", "weights"});
-    if (!root.contains("name") || !root["name"].is_string() || !is_c_identifier(root["name"].get<std::string>()))
-      fail("name", "expected the model name, a C identifier ([A-Za-z_][A-Za-z0-9_]*)" +
-                       (root.contains("name") ? ", got " + root["name"].dump() : std::string(", but it is missing")));
-    g_.name = root["name"].get<std::string>();
+    if (!root.is_object())
+      errors_.fail("", "expected a JSON object at the top level, got " + json_excerpt(root));
+    errors_.check_fields(
+        root, "",
+        {"name", "description", "input", "inputs", "layers", "nodes", "outputs", "weights"},
+        "the model");
+    parse_name(root);
+    if (root.contains("description") && !root["description"].is_string())
+      errors_.fail("description", "expected a string, got " + json_excerpt(root["description"]));
     std::string weights_file = parse_weights(root);
     parse_inputs(root);
-
-    bool has_layers = root.contains("layers"), has_nodes = root.contains("nodes");
-    if (has_layers == has_nodes) fail("", "expected exactly one of \"layers\" (sequential form) or \"nodes\" (graph form)");
-    int last = -1;
-    if (has_layers) {
-      if (g_.inputs.size() != 1) fail("layers", "the sequential form takes exactly one input; use \"nodes\" for more");
-      last = add_sequence(root["layers"], "layers", g_.inputs[0], "");
-    } else {
-      const json &nodes = root["nodes"];
-      if (!nodes.is_array() || nodes.empty()) fail("nodes", "expected a non-empty list of nodes");
-      for (size_t i = 0; i < nodes.size(); i++) last = add_graph_node(nodes[i], "nodes[" + std::to_string(i) + "]");
+    bool sequential = parse_body(root);
+    parse_outputs(root, sequential);
+    if (!weights_file.empty()) {
+      try {
+        read_weights_into(spec_.graph, weights_file);
+      } catch (const UserError &e) {
+        errors_.fail("weights.file", e.what());
+      }
     }
-    parse_outputs(root, has_layers, last);
-    if (!weights_file.empty()) read_weights_into(g_, weights_file);
-    return std::move(g_);
+    return std::move(spec_.graph);
   }
 
  private:
-  [[noreturn]] void fail(const std::string &path, const std::string &message) const {
-    throw UserError(source_ + ": " + (path.empty() ? "" : path + ": ") + message);
+  void parse_name(const json &root) {
+    const std::string what = "the model name, a C identifier ([A-Za-z_][A-Za-z0-9_]*)";
+    std::string name = errors_.get_string(root, "", "name", what);
+    if (!is_c_identifier(name))
+      errors_.fail("name", "expected " + what + ", got " + json_excerpt(name));
+    spec_.graph.name = name;
   }
 
-  static std::string join(const std::string &path, const std::string &field) {
-    return path.empty() ? field : path + "." + field;
-  }
-
-  void check_fields(const json &obj, const std::string &path, const std::set<std::string> &allowed,
-                    const std::string &what = "") const {
-    for (const auto &[key, value] : obj.items()) {
-      if (allowed.count(key)) continue;
-      std::string list;
-      for (const auto &a : allowed) list += (list.empty() ? "" : ", ") + a;
-      fail(join(path, key), "unknown field '" + key + "'" + (what.empty() ? "" : " for " + what) +
-                                " (expected one of: " + list + ")");
-    }
-  }
-
+  // Sets the init scheme and seed; returns the weights file to read, or "".
   std::string parse_weights(const json &root) {
     if (!root.contains("weights")) return "";
     const json &w = root["weights"];
-    if (!w.is_object()) fail("weights", "expected {\"init\": \"glorot\"|\"he\", \"seed\": N} or {\"file\": PATH}");
-    check_fields(w, "weights", {"init", "seed", "file"});
+    const std::string forms = "{\"init\": \"glorot\" or \"he\", \"seed\": N} or {\"file\": PATH}";
+    if (!w.is_object()) errors_.fail("weights", "expected " + forms + ", got " + json_excerpt(w));
+    errors_.check_fields(w, "weights", {"init", "seed", "file"}, "weights");
     if (w.contains("file")) {
-      if (w.contains("init") || w.contains("seed")) fail("weights", "give either \"file\" or \"init\"/\"seed\", not both");
-      if (!w["file"].is_string()) fail("weights.file", "expected a path, got " + w["file"].dump());
-      std::filesystem::path p = w["file"].get<std::string>();
-      return (p.is_absolute() ? p : std::filesystem::path(base_dir_) / p).string();
+      if (w.contains("init") || w.contains("seed"))
+        errors_.fail("weights", "give either \"file\" or \"init\" and \"seed\", not both");
+      std::string file = errors_.get_string(w, "weights", "file", "the path of a weights file");
+      if (file.empty())
+        errors_.fail("weights.file", "expected the path of a weights file, got \"\"");
+      std::filesystem::path p(file);
+      return (p.is_absolute() ? p : std::filesystem::path(base_dir_) / p)
+          .lexically_normal()
+          .string();
     }
     if (w.contains("init")) {
-      const json &init = w["init"];
-      if (init == "glorot") scheme_ = InitScheme::Glorot;
-      else if (init == "he") scheme_ = InitScheme::He;
-      else fail("weights.init", "expected \"glorot\" or \"he\", got " + init.dump());
+      std::string init = errors_.get_string(w, "weights", "init", "\"glorot\" or \"he\"");
+      if (init == "glorot")
+        spec_.scheme = InitScheme::Glorot;
+      else if (init == "he")
+        spec_.scheme = InitScheme::He;
+      else
+        errors_.fail("weights.init", "expected \"glorot\" or \"he\", got " + json_excerpt(init));
     }
     if (w.contains("seed")) {
-      if (!w["seed"].is_number_unsigned()) fail("weights.seed", "expected a non-negative integer, got " + w["seed"].dump());
-      seed_ = w["seed"].get<uint64_t>();
+      if (!w["seed"].is_number_unsigned())
+        errors_.fail("weights.seed",
+                     "expected an integer from 0 to 2^64 - 1, got " + json_excerpt(w["seed"]));
+      spec_.seed = w["seed"].get<uint64_t>();
     }
     return "";
   }
 
-  void parse_input(const json &in, const std::string &path) {
-    if (!in.is_object()) fail(path, "expected {\"name\": ..., \"shape\": [...]}, got " + in.dump());
-    check_fields(in, path, {"name", "shape"});
-    if (!in.contains("name") || !in["name"].is_string() || in["name"].get<std::string>().empty())
-      fail(join(path, "name"), "expected the input's name");
-    const json &shape = in.contains("shape") ? in["shape"] : json();
-    ir::TensorType t;
-    if (!shape.is_array() || shape.empty()) fail(join(path, "shape"), "expected a list of positive integers, got " + shape.dump());
-    for (const auto &d : shape) {
-      if (!d.is_number_integer() || d.get<int64_t>() <= 0)
-        fail(join(path, "shape"), "expected a list of positive integers, got " + shape.dump());
-      t.shape.push_back(d.get<int64_t>());
-    }
-    std::string name = in["name"].get<std::string>();
-    if (names_.count(name)) fail(join(path, "name"), "the name '" + name + "' is used twice");
-    names_[name] = g_.add_input(name, t);
-  }
-
   void parse_inputs(const json &root) {
     if (root.contains("input") == root.contains("inputs"))
-      fail("", "expected exactly one of \"input\" (one input) or \"inputs\" (a list)");
+      errors_.fail(
+          "", "expected exactly one of \"input\" (one input) and \"inputs\" (a list of inputs)");
     if (root.contains("input")) return parse_input(root["input"], "input");
     const json &list = root["inputs"];
-    if (!list.is_array() || list.empty()) fail("inputs", "expected a non-empty list of inputs");
-    for (size_t i = 0; i < list.size(); i++) parse_input(list[i], "inputs[" + std::to_string(i) + "]");
+    if (!list.is_array() || list.empty())
+      errors_.fail("inputs",
+                   "expected a non-empty list of {\"name\": ..., \"shape\": [...]}, got " +
+                       json_excerpt(list));
+    for (size_t i = 0; i < list.size(); i++) parse_input(list[i], json_index("inputs", i));
   }
 
-  void parse_outputs(const json &root, bool sequential, int last) {
+  void parse_input(const json &in, const std::string &path) {
+    if (!in.is_object())
+      errors_.fail(path, "expected {\"name\": ..., \"shape\": [...]}, got " + json_excerpt(in));
+    errors_.check_fields(in, path, {"name", "shape"}, "an input");
+    std::string name = errors_.get_name(in, path, "name");
+    const std::string what = "a list of positive integers (NCHW for images)";
+    if (!in.contains("shape")) errors_.fail(path, "missing the field \"shape\": expected " + what);
+    const json &shape = in["shape"];
+    if (!shape.is_array() || shape.empty())
+      errors_.fail(json_field(path, "shape"), "expected " + what + ", got " + json_excerpt(shape));
+    ir::TensorType type;
+    for (const json &d : shape) {
+      if (!d.is_number_unsigned() || d.get<uint64_t>() == 0 ||
+          d.get<uint64_t>() > static_cast<uint64_t>(kMaxDim))
+        errors_.fail(json_field(path, "shape"),
+                     "expected " + what + " below 2^31, got " + json_excerpt(shape));
+      type.shape.push_back(d.get<int64_t>());
+    }
+    claim_name(name, json_field(path, "name"));
+    define(name, spec_.graph.add_input(name, type));
+  }
+
+  // Builds "layers" or "nodes"; returns whether it was the sequential form.
+  bool parse_body(const json &root) {
+    bool has_layers = root.contains("layers"), has_nodes = root.contains("nodes");
+    if (has_layers == has_nodes)
+      errors_.fail("",
+                   "expected exactly one of \"layers\" (the sequential form) and \"nodes\" (the "
+                   "graph form)");
+    if (has_layers) {
+      if (spec_.graph.inputs.size() != 1)
+        errors_.fail("layers", "the sequential form takes exactly one input, the model has " +
+                                   std::to_string(spec_.graph.inputs.size()) +
+                                   "; use the graph form (\"nodes\")");
+      last_ = add_sequence(root["layers"], "layers", spec_.graph.inputs[0], "");
+      return true;
+    }
+    const json &nodes = root["nodes"];
+    if (!nodes.is_array() || nodes.empty())
+      errors_.fail("nodes", "expected a non-empty list of nodes, got " + json_excerpt(nodes));
+    for (size_t i = 0; i < nodes.size(); i++) add_graph_node(nodes[i], json_index("nodes", i));
+    return false;
+  }
+
+  void parse_outputs(const json &root, bool sequential) {
     if (!root.contains("outputs")) {
-      if (!sequential) fail("outputs", "the graph form needs \"outputs\": a list of node names");
-      g_.mark_output(last);
+      if (!sequential) errors_.fail("", "the graph form needs \"outputs\": a list of node names");
+      spec_.graph.mark_output(last_);
       return;
     }
     const json &outs = root["outputs"];
-    if (!outs.is_array() || outs.empty()) fail("outputs", "expected a non-empty list of node names");
+    if (!outs.is_array() || outs.empty())
+      errors_.fail("outputs",
+                   "expected a non-empty list of layer or node names, got " + json_excerpt(outs));
     for (size_t i = 0; i < outs.size(); i++) {
-      std::string path = "outputs[" + std::to_string(i) + "]";
-      if (!outs[i].is_string()) fail(path, "expected a node name, got " + outs[i].dump());
-      auto it = names_.find(outs[i].get<std::string>());
-      if (it == names_.end()) fail(path, "unknown node '" + outs[i].get<std::string>() + "'");
-      g_.mark_output(it->second);
+      std::string path = json_index("outputs", i);
+      if (!outs[i].is_string())
+        errors_.fail(path, "expected a layer or node name, got " + json_excerpt(outs[i]));
+      int value = lookup(outs[i].get<std::string>(), path, true);
+      if (spec_.graph.value(value).kind == ir::ValueKind::Input)
+        errors_.fail(path, "'" + outs[i].get<std::string>() +
+                               "' is a model input; outputs must be layers or nodes");
+      for (int earlier : spec_.graph.outputs)
+        if (earlier == value)
+          errors_.fail(path, "'" + outs[i].get<std::string>() + "' is listed twice");
+      spec_.graph.mark_output(value);
     }
   }
 
-  // A sequential list: each layer takes the previous output. Returns the last.
-  int add_sequence(const json &layers, const std::string &path, int input, const std::string &prefix) {
-    if (!layers.is_array() || layers.empty()) fail(path, "expected a non-empty list of layers");
+  // A sequential list, each layer reading the previous output; returns the last.
+  int add_sequence(const json &layers, const std::string &path, int input,
+                   const std::string &prefix) {
+    if (!layers.is_array() || layers.empty())
+      errors_.fail(path, "expected a non-empty list of layers, got " + json_excerpt(layers));
+    std::map<std::string, int> counters;  // default names count per type and list
     int current = input;
     for (size_t i = 0; i < layers.size(); i++) {
-      std::string lpath = path + "[" + std::to_string(i) + "]";
+      std::string lpath = json_index(path, i);
       const json &layer = layers[i];
-      if (!layer.is_object()) fail(lpath, "expected a layer object, got " + layer.dump());
-      if (layer.contains("inputs")) fail(lpath + ".inputs", "layers of a sequential list take the previous layer's output; use the graph form (\"nodes\") for explicit inputs");
-      current = add_layer(layer, lpath, {current}, prefix);
+      if (!layer.is_object())
+        errors_.fail(lpath, "expected a layer object, got " + json_excerpt(layer));
+      if (layer.contains("inputs"))
+        errors_.fail(
+            json_field(lpath, "inputs"),
+            "a layer in a sequential list reads the previous layer's output; give explicit inputs "
+            "in the graph form (\"nodes\")");
+      std::string type = layer_type(layer, lpath);
+      std::string name;
+      if (layer.contains("name")) {
+        name = prefix + errors_.get_name(layer, lpath, "name");
+        claim_name(name, json_field(lpath, "name"));
+      } else {
+        do name = prefix + type + "_" + std::to_string(++counters[type]);
+        while (taken(name));
+        claim_name(name, lpath);
+      }
+      current = add_layer(layer, {lpath, name, true}, type, {current});
     }
     return current;
   }
 
-  int add_graph_node(const json &node, const std::string &path) {
-    if (!node.is_object()) fail(path, "expected a node object, got " + node.dump());
-    if (!node.contains("name") || !node["name"].is_string()) fail(join(path, "name"), "expected the node's name (graph-form nodes need one)");
-    if (!node.contains("inputs") || !node["inputs"].is_array() || node["inputs"].empty())
-      fail(join(path, "inputs"), "expected a non-empty list of input names");
+  void add_graph_node(const json &node, const std::string &path) {
+    if (!node.is_object()) errors_.fail(path, "expected a node object, got " + json_excerpt(node));
+    if (!node.contains("name"))
+      errors_.fail(path, "missing the field \"name\" (every node of the graph form needs one)");
+    std::string name = errors_.get_name(node, path, "name");
+    std::string type = layer_type(node, path);
+    std::string ipath = json_field(path, "inputs");
+    if (!node.contains("inputs"))
+      errors_.fail(path, "missing the field \"inputs\": expected a list of input or node names");
+    const json &list = node["inputs"];
+    if (!list.is_array() || list.empty())
+      errors_.fail(ipath,
+                   "expected a non-empty list of input or node names, got " + json_excerpt(list));
     std::vector<int> inputs;
-    for (size_t k = 0; k < node["inputs"].size(); k++) {
-      const json &in = node["inputs"][k];
-      std::string ipath = join(path, "inputs[" + std::to_string(k) + "]");
-      if (!in.is_string()) fail(ipath, "expected a name, got " + in.dump());
-      auto it = names_.find(in.get<std::string>());
-      if (it == names_.end())
-        fail(ipath, "unknown input '" + in.get<std::string>() + "' (nodes must be defined before use)");
-      inputs.push_back(it->second);
+    for (size_t k = 0; k < list.size(); k++) {
+      if (!list[k].is_string())
+        errors_.fail(json_index(ipath, k),
+                     "expected an input or node name, got " + json_excerpt(list[k]));
+      inputs.push_back(lookup(list[k].get<std::string>(), json_index(ipath, k), false));
     }
-    return add_layer(node, path, inputs, "");
+    claim_name(name, json_field(path, "name"));
+    add_layer(node, {path, name, false}, type, inputs);
   }
 
-  std::string layer_name(const json &layer, const std::string &path, const std::string &type,
-                         const std::string &prefix) {
-    std::string name;
-    if (layer.contains("name")) {
-      if (!layer["name"].is_string() || layer["name"].get<std::string>().empty())
-        fail(join(path, "name"), "expected a non-empty string, got " + layer["name"].dump());
-      name = prefix + layer["name"].get<std::string>();
-      if (names_.count(name) || g_.find_value(name) >= 0) fail(join(path, "name"), "the name '" + name + "' is used twice");
-      return name;
-    }
-    do name = prefix + type + "_" + std::to_string(++counters_[type]);
-    while (names_.count(name) || g_.find_value(name) >= 0);
-    return name;
-  }
-
-  // One layer or node: its attributes, parameters, node and activation.
-  int add_layer(const json &layer, const std::string &path, const std::vector<int> &inputs,
-                const std::string &prefix) {
-    if (!layer.contains("type") || !layer["type"].is_string())
-      fail(join(path, "type"), "expected the layer type (one of: " + known_types() + ")");
-    const std::string type = layer["type"].get<std::string>();
-    const std::string name = layer_name(layer, path, type, prefix);
+  // A sequential block or an op layer; defines its name and returns its value.
+  int add_layer(const json &layer, const LayerSite &site, const std::string &type,
+                const std::vector<int> &inputs) {
+    int value;
     if (type == "sequential") {
-      check_fields(layer, path, {"type", "name", "inputs", "layers"}, "sequential");
-      if (inputs.size() != 1) fail(join(path, "inputs"), "a sequential block takes exactly one input");
-      if (!layer.contains("layers")) fail(path, "a sequential block needs \"layers\"");
-      int out = add_sequence(layer["layers"], join(path, "layers"), inputs[0], name + ".");
-      names_[name] = out;
-      return out;
+      std::vector<std::string> fields = {"type", "name", "layers"};
+      if (!site.in_sequence) fields.push_back("inputs");
+      errors_.check_fields(layer, site.path, fields, "a sequential block");
+      if (inputs.size() != 1)
+        errors_.fail(
+            json_field(site.path, "inputs"),
+            "a sequential block takes exactly one input, got " + std::to_string(inputs.size()));
+      if (!layer.contains("layers"))
+        errors_.fail(site.path, "missing the field \"layers\" of the sequential block");
+      value = add_sequence(layer["layers"], json_field(site.path, "layers"), inputs[0],
+                           site.name + ".");
+    } else {
+      value = add_op_layer(spec_, ir::get_op(type), layer, site, inputs);
     }
-    const ir::OpDef *def = ir::find_op(type);
-    if (!def) fail(join(path, "type"), "unknown layer type \"" + type + "\" (known: " + known_types() + ")");
-
-    std::set<std::string> allowed = {"type", "name", "inputs"};
-    if (def->takes_activation) allowed.insert("activation");
-    for (const auto &a : def->attrs)
-      if (!a.internal) allowed.insert(a.name);
-    check_fields(layer, path, allowed, type);
-    ir::Attrs attrs;
-    for (const auto &spec : def->attrs)
-      if (!spec.internal && layer.contains(spec.name)) attrs.set(spec.name, parse_attr(spec, layer[spec.name], source_ + ": " + join(path, spec.name)));
-    std::string where = source_ + ": " + path + " (" + type + " '" + name + "')";
-    attrs = ir::normalize_attrs(*def, attrs, where);
-
-    std::vector<int> node_inputs = inputs;
-    try {
-      if (def->params) {
-        for (const ir::ParamSpec &p : def->params(attrs, g_.value(inputs[0]).type)) {
-          std::string pname = name + "." + p.input;
-          node_inputs.push_back(g_.add_param(pname, {ir::DType::F32, p.shape}, init_param(p, pname, scheme_, seed_)));
-        }
-      }
-      int node = g_.add_node(type, name, node_inputs, attrs);
-      int out = g_.nodes[node].outputs[0];
-      if (layer.contains("activation")) out = add_activation(layer["activation"], path, name, out);
-      names_[name] = out;
-      return out;
-    } catch (const UserError &e) {
-      std::string msg = e.what();
-      if (msg.rfind(source_ + ": ", 0) == 0) throw;
-      throw UserError(where + ": " + msg);
-    }
+    define(site.name, value);
+    return value;
   }
 
-  int add_activation(const json &act, const std::string &path, const std::string &name, int input) {
-    if (!act.is_string() || !kActivations.count(act.get<std::string>()))
-      fail(join(path, "activation"), "expected one of \"relu\", \"sigmoid\", \"tanh\", \"softmax\", got " + act.dump());
-    std::string op = act.get<std::string>();
-    int node = g_.add_node(op, name + "." + op, {input}, {});
-    return g_.nodes[node].outputs[0];
+  std::string layer_type(const json &layer, const std::string &path) {
+    std::vector<std::string> types = layer_types();
+    std::string type =
+        errors_.get_string(layer, path, "type", "a layer type (" + join_names(types) + ")");
+    if (std::find(types.begin(), types.end(), type) != types.end()) return type;
+    std::string guess = closest_match(type, types);
+    errors_.fail(json_field(path, "type"),
+                 "unknown layer type \"" + type + "\"" +
+                     (guess.empty() ? "" : " (did you mean \"" + guess + "\"?)") +
+                     "; the known types are " + join_names(types));
   }
 
-  std::string source_, base_dir_;
-  ir::Graph g_;
-  std::map<std::string, int> names_;  // spec names -> value ids
-  std::map<std::string, int> counters_;
-  InitScheme scheme_ = InitScheme::Glorot;
-  uint64_t seed_ = 0;
+  bool taken(const std::string &name) const {
+    return claimed_.count(name) || spec_.graph.find_value(name) >= 0 ||
+           spec_.graph.find_node(name) >= 0;
+  }
+
+  void claim_name(const std::string &name, const std::string &path) {
+    auto it = claimed_.find(name);
+    if (it != claimed_.end())
+      errors_.fail(path, "the name '" + name + "' is already used by " + it->second);
+    if (taken(name))
+      errors_.fail(path, "the name '" + name + "' is already used by a name kiln derived");
+    claimed_[name] = path;
+  }
+
+  void define(const std::string &name, int value) { spec_.names[name] = value; }
+
+  // The value a node input or an output names. Inputs must come before use.
+  int lookup(const std::string &name, const std::string &path, bool is_output) const {
+    auto it = spec_.names.find(name);
+    if (it != spec_.names.end()) return it->second;
+    std::vector<std::string> known;
+    for (const auto &entry : spec_.names) known.push_back(entry.first);
+    std::string guess = closest_match(name, known);
+    errors_.fail(path,
+                 (is_output ? "unknown layer or node '" + name + "'"
+                            : "unknown input '" + name + "' (nodes must be defined before use)") +
+                     (guess.empty() ? "" : "; did you mean '" + guess + "'?"));
+  }
+
+  SpecGraph spec_;
+  const SpecErrors &errors_;
+  std::string base_dir_;
+  std::map<std::string, std::string> claimed_;  // spec names -> where defined
+  int last_ = -1;                               // the sequential form's last layer
 };
 
 }  // namespace
 
-ir::Graph parse_json_spec(const std::string &text, const std::string &source, const std::string &base_dir) {
-  json root;
-  try {
-    root = json::parse(text);
-  } catch (const json::parse_error &e) {
-    std::string msg = e.what();
-    if (auto p = msg.find("] "); p != std::string::npos) msg = msg.substr(p + 2);
-    throw UserError(source + ": malformed JSON: " + msg);
-  }
-  return SpecBuilder(source, base_dir).build(root);
+ir::Graph parse_json_spec(const std::string &text, const std::string &source,
+                          const std::string &base_dir) {
+  return SpecBuilder(source, base_dir).build(parse_json_text(text, source));
 }
 
 ir::Graph load_json_spec(const std::string &path) {
-  std::ifstream in(path);
-  if (!in) throw UserError(path + ": cannot open the model file");
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) throw UserError(path + ": no such model file");
+  std::ifstream in(path, std::ios::binary);
   std::stringstream text;
   text << in.rdbuf();
+  if (!in) throw UserError(path + ": cannot read the model file");
   std::string base = std::filesystem::path(path).parent_path().string();
   return parse_json_spec(text.str(), path, base.empty() ? "." : base);
 }

@@ -33,8 +33,8 @@ uint64_t fnv1a64(const std::string &s) {
 
 }  // namespace
 
-std::vector<float> init_param(const ir::ParamSpec &spec, const std::string &name,
-                              InitScheme scheme, uint64_t seed) {
+std::vector<float> init_param(const ir::ParamSpec &spec, const std::string &name, InitScheme scheme,
+                              uint64_t seed) {
   std::vector<float> v(static_cast<size_t>(ir::numel(spec.shape)), 0.0f);
   if (spec.init == ir::InitKind::Zeros) return v;
   if (spec.init == ir::InitKind::Ones) {

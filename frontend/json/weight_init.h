@@ -18,7 +18,7 @@ enum class InitScheme { Glorot, He };
 // Values for one parameter: zeros, ones, or by the scheme for weights
 // (glorot: uniform(-l, l), l = sqrt(6 / (fan_in + fan_out));
 //  he: normal(0, sqrt(2 / fan_in)) by Box-Muller).
-std::vector<float> init_param(const ir::ParamSpec &spec, const std::string &name,
-                              InitScheme scheme, uint64_t seed);
+std::vector<float> init_param(const ir::ParamSpec &spec, const std::string &name, InitScheme scheme,
+                              uint64_t seed);
 
 }  // namespace kiln::frontend

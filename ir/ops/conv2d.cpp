@@ -1,8 +1,10 @@
 // conv2d: 2-D convolution over NCHW with stride, dilation, groups, padding
 // (valid / same / explicit) and a padding mode (zeros / replicate / reflect).
-// weight: [filters, in_channels / groups, kernel_h, kernel_w]; bias: [filters].
+// weight: [filters, in_channels / groups, kernel_h, kernel_w]; bias: [filters];
+// then the fused epilogue's residual, when there is one (ir/ops/epilogue.h).
 #include <algorithm>
 
+#include "ir/ops/epilogue.h"
 #include "ir/ops/op_helpers.h"
 #include "ir/ops/window.h"
 
@@ -13,7 +15,7 @@ OpDef def_conv2d() {
   d.name = "conv2d";
   d.doc = "2-D convolution, NCHW";
   d.takes_activation = true;
-  d.inputs = {{"x"}, {"weight", true}, {"bias", true, true}};
+  d.inputs = {{"x"}, {"weight", true}, {"bias", true, true}, {"residual", false, true}};
   d.attrs = {
       {"filters", AttrKind::Int, std::nullopt, "output channels"},
       {"kernel", AttrKind::Pair, std::nullopt, "kernel height and width"},
@@ -25,6 +27,7 @@ OpDef def_conv2d() {
       {"groups", AttrKind::Int, int64_t{1}, "channel groups"},
       {"use_bias", AttrKind::Bool, int64_t{1}, "add a bias per output channel"},
   };
+  for (AttrSpec &spec : epilogue_attrs()) d.attrs.push_back(std::move(spec));
   d.infer = [](const Attrs &a, const std::vector<TensorType> &in) {
     const TensorType &x = in[0];
     expect_rank(x, 4, "the input (NCHW)");
@@ -37,15 +40,13 @@ OpDef def_conv2d() {
     Window2d w = resolve_window(a, x.shape[2], x.shape[3], false, false);
     const auto &k = a.get_ints("kernel");
     expect_shape(in[1], {filters, x.shape[1] / groups, k[0], k[1]}, "the weight");
-    if (a.get_int("use_bias") != (in.size() > 2 ? 1 : 0))
-      throw UserError(a.get_int("use_bias") ? "use_bias is set but no bias is given"
-                                            : "a bias is given but use_bias is false");
-    if (in.size() > 2) expect_shape(in[2], {filters}, "the bias");
+    TensorType out{DType::F32, {x.shape[0], filters, w.out_h, w.out_w}};
+    check_bias_and_residual(a, in, {filters}, out);
     if (a.get_string("padding_mode") == "reflect" &&
         (std::max(w.pad_top, w.pad_bottom) >= x.shape[2] ||
          std::max(w.pad_left, w.pad_right) >= x.shape[3]))
       throw UserError("reflect padding must be smaller than the input size");
-    return std::vector<TensorType>{{DType::F32, {x.shape[0], filters, w.out_h, w.out_w}}};
+    return std::vector<TensorType>{out};
   };
   d.params = [](const Attrs &a, const TensorType &x) {
     int64_t f = a.get_int("filters"), g = a.get_int("groups");
@@ -62,7 +63,8 @@ OpDef def_conv2d() {
     const Shape &w = in[1].shape;
     Cost c;
     c.macs = out[0].numel() * w[1] * w[2] * w[3];
-    c.flops = 2 * c.macs + (a.get_int("use_bias") ? out[0].numel() : 0);
+    c.flops = 2 * c.macs + (a.get_int("use_bias") ? out[0].numel() : 0) +
+              epilogue_flops(a, out[0]);
     return c;
   };
   return d;

@@ -1,4 +1,6 @@
-// dense: y = x W^T + b over [batch, features]. weight: [units, features].
+// dense: y = x W^T + b over [batch, features]. weight: [units, features];
+// then the fused epilogue's residual, when there is one (ir/ops/epilogue.h).
+#include "ir/ops/epilogue.h"
 #include "ir/ops/op_helpers.h"
 
 namespace kiln::ir::ops {
@@ -8,11 +10,12 @@ OpDef def_dense() {
   d.name = "dense";
   d.doc = "fully connected layer";
   d.takes_activation = true;
-  d.inputs = {{"x"}, {"weight", true}, {"bias", true, true}};
+  d.inputs = {{"x"}, {"weight", true}, {"bias", true, true}, {"residual", false, true}};
   d.attrs = {
       {"units", AttrKind::Int, std::nullopt, "output features"},
       {"use_bias", AttrKind::Bool, int64_t{1}, "add a bias per output feature"},
   };
+  for (AttrSpec &spec : epilogue_attrs()) d.attrs.push_back(std::move(spec));
   d.infer = [](const Attrs &a, const std::vector<TensorType> &in) {
     const TensorType &x = in[0];
     if (x.rank() != 2)
@@ -21,11 +24,9 @@ OpDef def_dense() {
     int64_t units = a.get_int("units");
     if (units <= 0) throw UserError("units must be positive");
     expect_shape(in[1], {units, x.shape[1]}, "the weight");
-    if (a.get_int("use_bias") != (in.size() > 2 ? 1 : 0))
-      throw UserError(a.get_int("use_bias") ? "use_bias is set but no bias is given"
-                                            : "a bias is given but use_bias is false");
-    if (in.size() > 2) expect_shape(in[2], {units}, "the bias");
-    return std::vector<TensorType>{{DType::F32, {x.shape[0], units}}};
+    TensorType out{DType::F32, {x.shape[0], units}};
+    check_bias_and_residual(a, in, {units}, out);
+    return std::vector<TensorType>{out};
   };
   d.params = [](const Attrs &a, const TensorType &x) {
     int64_t units = a.get_int("units");
@@ -38,7 +39,8 @@ OpDef def_dense() {
               const std::vector<TensorType> &out) {
     Cost c;
     c.macs = out[0].numel() * in[0].shape[1];
-    c.flops = 2 * c.macs + (a.get_int("use_bias") ? out[0].numel() : 0);
+    c.flops = 2 * c.macs + (a.get_int("use_bias") ? out[0].numel() : 0) +
+              epilogue_flops(a, out[0]);
     return c;
   };
   return d;

@@ -1,8 +1,9 @@
 // Reference conv2d: the textbook seven nested loops, with the input index
-// mapped through the padding mode.
+// mapped through the padding mode, then the fused epilogue.
 #include <algorithm>
 
 #include "ir/ops/window.h"
+#include "reference/ops/epilogue.h"
 #include "reference/ops/ref_util.h"
 
 namespace kiln::reference::ops {
@@ -28,7 +29,8 @@ int64_t pad_index(int64_t i, int64_t size, const std::string &mode) {
 
 std::vector<Tensor> ref_conv2d(const ir::Node &node, const std::vector<const Tensor *> &in) {
   const Tensor &x = *in[0], &w = *in[1];
-  const Tensor *bias = in.size() > 2 ? in[2] : nullptr;
+  const Tensor *bias = layer_bias(node, in);
+  const RefEpilogue epilogue(node, in);
   std::vector<Tensor> out = make_outputs(node, in);
   Tensor &y = out[0];
   const ir::Window2d win = ir::resolve_window(node.attrs, x.shape[2], x.shape[3], false, false);
@@ -52,7 +54,8 @@ std::vector<Tensor> ref_conv2d(const ir::Node &node, const std::vector<const Ten
                 acc += static_cast<double>(x.at4(n, g * cin_g + ci, ih, iw)) * w.at4(f, ci, ky, kx);
               }
             }
-          y.at4(n, f, oh, ow) = static_cast<float>(acc);
+          const int64_t i = ((n * F + f) * win.out_h + oh) * win.out_w + ow;
+          y.data[i] = static_cast<float>(epilogue.apply(acc, i));
         }
     }
   return out;
