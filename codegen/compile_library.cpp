@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 
 #include "codegen/emit_c.h"
 #include "codegen/kernel_compiler.h"
@@ -70,14 +71,50 @@ std::string weights_assembly() {
          "  .section .note.GNU-stack,\"\",@progbits\n";
 }
 
-std::vector<std::string> api_symbols(const std::string &n) {
+std::vector<std::string> api_symbols(const std::string &n, bool training) {
   std::vector<std::string> syms = {"create", "destroy", "run", "error_message", "status_string",
-                                   "set_num_threads", "num_inputs", "num_outputs", "arena_bytes"};
+                                   "set_num_threads", "num_inputs", "num_outputs", "arena_bytes",
+                                   "num_steps", "step_name", "run_profiled"};
+  if (training)
+    for (const char *s : {"labels_size", "train_step", "weights_bytes", "get_weights", "set_weights"})
+      syms.push_back(s);
   for (const char *kind : {"input", "output"})
     for (const char *what : {"name", "rank", "shape", "size"})
       syms.push_back(std::string(kind) + "_" + what);
   for (auto &s : syms) s = n + "_" + s;
   return syms;
+}
+
+// The training plan of `t`, checked against the model `g`: the model's
+// inputs then one labels input, and every parameter of g in t by name.
+std::unique_ptr<TrainingPlan> plan_training(const ir::Graph &g, const ir::Graph &t,
+                                            std::vector<PlanStep> steps) {
+  ir::verify_or_throw(t, "compile (training graph)");
+  if (t.inputs.size() != g.inputs.size() + 1 || t.outputs.size() != 1)
+    throw InternalError("the training graph must take the model's inputs and the labels and output the loss");
+  for (size_t i = 0; i < g.inputs.size(); i++)
+    if (t.value(t.inputs[i]).name != g.value(g.inputs[i]).name || t.value(t.inputs[i]).type != g.value(g.inputs[i]).type)
+      throw InternalError("training input " + std::to_string(i) + " is not the model's input '" + g.value(g.inputs[i]).name + "'");
+  for (int id : g.param_ids()) {
+    int tid = t.find_value(g.value(id).name);
+    if (tid < 0 || t.value(tid).kind != ir::ValueKind::Param || t.value(tid).type != g.value(id).type)
+      throw InternalError("the training graph lacks the model's parameter '" + g.value(id).name + "'");
+  }
+  auto plan = std::make_unique<TrainingPlan>();
+  plan->graph = &t;
+  plan->steps = std::move(steps);
+  plan->memory = passes::plan_memory(t);
+  plan->weights = layout_weights(t);
+  return plan;
+}
+
+// The model's parameters at their offsets in the training layout.
+WeightsLayout weights_by_name(const ir::Graph &g, const TrainingPlan &train) {
+  WeightsLayout w;
+  w.offset.assign(g.values.size(), -1);
+  for (int id : g.param_ids()) w.offset[id] = train.weights.offset[train.graph->find_value(g.value(id).name)];
+  w.total_bytes = train.weights.total_bytes;
+  return w;
 }
 
 void progress(const CompileOptions &o, const std::string &line) {
@@ -137,37 +174,47 @@ CompileReport compile_into(const ir::Graph &g, const CompileOptions &options) {
 
   report.memory = passes::plan_memory(g);
   KernelCompiler compiler(target, options.cache_dir, dir.string());
-  std::vector<PlanStep> steps;
   std::map<std::string, std::string> objects;  // fn name -> object path
-  for (size_t i = 0; i < g.nodes.size(); i++) {
-    const ir::Node &node = g.nodes[i];
-    if (passes::is_elided(node)) {
-      progress(options, "[" + std::to_string(i + 1) + "/" + std::to_string(g.nodes.size()) + "] " +
-                            node.op + " " + node.name + ": in place, no kernel");
-      continue;
+  auto compile_steps = [&](const ir::Graph &graph, const std::string &label) {
+    std::vector<PlanStep> steps;
+    for (size_t i = 0; i < graph.nodes.size(); i++) {
+      const ir::Node &node = graph.nodes[i];
+      const std::string count = label + "[" + std::to_string(i + 1) + "/" + std::to_string(graph.nodes.size()) + "]";
+      if (passes::is_elided(node)) {
+        progress(options, count + " " + node.op + " " + node.name + ": in place, no kernel");
+        continue;
+      }
+      CompiledKernel k = compiler.compile(graph, node);
+      char line[512];
+      std::snprintf(line, sizeof line, "%s %-12s %-20s %s", count.c_str(), node.op.c_str(), node.name.c_str(),
+                    k.from_cache ? "(cached)" : (std::to_string(k.compile_seconds).substr(0, 4) + "s").c_str());
+      progress(options, line);
+      objects[k.fn_name] = k.object_path;
+      steps.push_back({static_cast<int>(i), k.fn_name, k.lowered.input_views, k.lowered.output_views});
+      report.kernels.push_back({node.name, node.op, k.fn_name, k.lowered.schedule, k.from_cache,
+                                k.compile_seconds});
     }
-    CompiledKernel k = compiler.compile(g, node);
-    char line[512];
-    std::snprintf(line, sizeof line, "[%zu/%zu] %-12s %-20s %s", i + 1, g.nodes.size(),
-                  node.op.c_str(), node.name.c_str(),
-                  k.from_cache ? "(cached)" : (std::to_string(k.compile_seconds).substr(0, 4) + "s").c_str());
-    progress(options, line);
-    objects[k.fn_name] = k.object_path;
-    steps.push_back({static_cast<int>(i), k.fn_name, k.lowered.input_views, k.lowered.output_views});
-    report.kernels.push_back({node.name, node.op, k.fn_name, k.lowered.schedule, k.from_cache,
-                              k.compile_seconds});
-  }
+    return steps;
+  };
+  std::vector<PlanStep> steps = compile_steps(g, "");
+  std::unique_ptr<TrainingPlan> train;
+  if (options.train_graph) train = plan_training(g, *options.train_graph, compile_steps(*options.train_graph, "train "));
   progress(options, "linking lib" + n + ".so and lib" + n + ".a");
 
-  WeightsLayout weights = layout_weights(g);
-  report.weights_bytes = weights.total_bytes;
+  // A training library lays out the training graph's parameters (a superset
+  // of the model's); the inference plan finds its parameters there by name.
+  WeightsLayout weights = train ? weights_by_name(g, *train) : layout_weights(g);
+  report.weights_bytes = train ? train->weights.total_bytes : weights.total_bytes;
   for (const auto &f : embedded_runtime_files()) write_text(dir / f.name, f.text);
-  write_text(dir / (n + ".h"), emit_header(g, n, report.memory));
-  write_text(dir / (n + "_model.c"), emit_model_source(g, n, steps, report.memory, weights));
-  write_weights_blob(g, weights, dir / "weights.bin");
+  write_text(dir / (n + ".h"), emit_header(g, n, report.memory, train.get()));
+  write_text(dir / (n + "_model.c"), emit_model_source(g, n, steps, report.memory, weights, train.get()));
+  if (train)
+    write_weights_blob(*train->graph, train->weights, dir / "weights.bin");
+  else
+    write_weights_blob(g, weights, dir / "weights.bin");
   write_text(dir / "weights.S", weights_assembly());
   std::string syms;
-  for (const auto &s : api_symbols(n)) syms += s + "\n";
+  for (const auto &s : api_symbols(n, train != nullptr)) syms += s + "\n";
   write_text(dir / "api.syms", syms);
 
   const std::string cc = c_compiler(), d = dir.string();

@@ -24,6 +24,10 @@ struct CompileOptions {
   std::string target = "host";   // or a Halide target string
   std::string cache_dir;         // "" disables the kernel cache
   std::function<void(const std::string &)> progress;  // one line per step; may be empty
+  // A training graph of the model (passes/autodiff.h): the library also
+  // gets NAME_train_step and the weights accessors (docs/training.md). Its
+  // parameters include every parameter of the model, by name.
+  const ir::Graph *train_graph = nullptr;
 };
 
 struct KernelReport {

@@ -17,8 +17,13 @@ LoadedLibrary::LoadedLibrary(const std::string &so_path, const std::string &name
   status_string_ = reinterpret_cast<const char *(*)(int)>(sym("status_string"));
   arena_bytes_ = reinterpret_cast<size_t (*)(void)>(sym("arena_bytes"));
   set_num_threads_ = reinterpret_cast<void (*)(int)>(sym("set_num_threads"));
+  run_profiled_ = reinterpret_cast<int (*)(void *, const float *const *, float *const *, double *)>(
+      sym("run_profiled"));
   inputs_ = read_infos("input");
   outputs_ = read_infos("output");
+  auto num_steps = reinterpret_cast<int (*)(void)>(sym("num_steps"));
+  auto step_name = reinterpret_cast<const char *(*)(int)>(sym("step_name"));
+  for (int i = 0; i < num_steps(); i++) step_names_.push_back(step_name(i));
 }
 
 LoadedLibrary::~LoadedLibrary() {
@@ -65,6 +70,19 @@ void LoadedLibrary::Instance::run(const std::vector<const float *> &inputs,
                     std::to_string(lib_.outputs_.size()) + " outputs");
   int rc = run_status(inputs.data(), outputs.data());
   if (rc != 0) throw UserError("running the model failed: " + error_message());
+}
+
+std::vector<double> LoadedLibrary::Instance::run_profiled(const std::vector<const float *> &inputs,
+                                                          const std::vector<float *> &outputs) {
+  if (inputs.size() != lib_.inputs_.size() || outputs.size() != lib_.outputs_.size())
+    throw UserError("the model takes " + std::to_string(lib_.inputs_.size()) + " inputs and " +
+                    std::to_string(lib_.outputs_.size()) + " outputs");
+  // One spare slot: the library rejects a NULL array, even for zero steps.
+  std::vector<double> seconds(lib_.step_names_.size() + 1);
+  int rc = lib_.run_profiled_(model_, inputs.data(), outputs.data(), seconds.data());
+  if (rc != 0) throw UserError("running the model failed: " + error_message());
+  seconds.pop_back();
+  return seconds;
 }
 
 std::string LoadedLibrary::Instance::error_message() const { return lib_.error_message_(model_); }

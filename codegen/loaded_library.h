@@ -26,6 +26,8 @@ class LoadedLibrary {
   const std::vector<TensorInfo> &outputs() const { return outputs_; }
   size_t arena_bytes() const { return arena_bytes_(); }
   void set_num_threads(int n) const { set_num_threads_(n); }
+  // The plan's kernel calls (graph node names, in run order), for profiling.
+  const std::vector<std::string> &step_names() const { return step_names_; }
 
   // An instance of the model; run() throws UserError with the library's
   // message when the library reports an error.
@@ -38,6 +40,10 @@ class LoadedLibrary {
     void run(const std::vector<const float *> &inputs, const std::vector<float *> &outputs);
     // Calls the raw API and returns its status (for tests of error paths).
     int run_status(const float *const *inputs, float *const *outputs);
+    // Like run(), and returns each step's wall time in seconds (step_names()
+    // order).
+    std::vector<double> run_profiled(const std::vector<const float *> &inputs,
+                                     const std::vector<float *> &outputs);
     std::string error_message() const;
 
    private:
@@ -52,6 +58,7 @@ class LoadedLibrary {
   void *handle_ = nullptr;
   std::string name_;
   std::vector<TensorInfo> inputs_, outputs_;
+  std::vector<std::string> step_names_;
   int (*create_)(void **) = nullptr;
   void (*destroy_)(void *) = nullptr;
   int (*run_)(void *, const float *const *, float *const *) = nullptr;
@@ -59,6 +66,7 @@ class LoadedLibrary {
   const char *(*status_string_)(int) = nullptr;
   size_t (*arena_bytes_)(void) = nullptr;
   void (*set_num_threads_)(int) = nullptr;
+  int (*run_profiled_)(void *, const float *const *, float *const *, double *) = nullptr;
 };
 
 }  // namespace kiln::codegen

@@ -1,6 +1,8 @@
 #include "ir/attrs.h"
 
+#include <cstdlib>
 #include <sstream>
+#include <string>
 
 #include "ir/errors.h"
 
@@ -11,7 +13,18 @@ std::string attr_str(const AttrValue &v) {
   if (auto i = std::get_if<int64_t>(&v)) {
     os << *i;
   } else if (auto d = std::get_if<double>(&v)) {
-    os << *d;
+    // The shortest form that reads back as the same double (six digits when
+    // those suffice): kernel cache keys are built from this text, so two
+    // values may not print alike.
+    for (int digits = 6; digits <= 17; digits++) {
+      std::ostringstream t;
+      t.precision(digits);
+      t << *d;
+      if (digits == 17 || std::strtod(t.str().c_str(), nullptr) == *d) {
+        os << t.str();
+        break;
+      }
+    }
   } else if (auto s = std::get_if<std::string>(&v)) {
     os << '"' << *s << '"';
   } else {

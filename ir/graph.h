@@ -26,6 +26,13 @@ struct Value {
   std::shared_ptr<const std::vector<float>> data;
 };
 
+// A training step's state change (passes/autodiff.h): once every node has
+// run, parameter `param` takes the value `value`, which has its type.
+struct Update {
+  int param;
+  int value;
+};
+
 struct Node {
   std::string name;
   std::string op;
@@ -41,6 +48,9 @@ class Graph {
   std::vector<Node> nodes;
   std::vector<int> inputs;   // value ids of graph inputs, in call order
   std::vector<int> outputs;  // value ids of graph outputs, in call order
+  // Parameters replaced after each step (training graphs only); passes keep
+  // these values alive like outputs.
+  std::vector<Update> updates;
 
   int add_input(const std::string &name, TensorType type);
   int add_param(const std::string &name, TensorType type, std::vector<float> data);

@@ -43,21 +43,32 @@ struct InputSpec {
   bool is_param = false;  // created by the frontend as a weight
   bool optional = false;  // may be absent (only trailing inputs)
   bool variadic = false;  // one or more (only the last input)
+  // A parameter training updates (weights, biases, batch-norm gamma and beta);
+  // false for buffers such as batch norm's running mean and variance. `kiln
+  // inspect` counts the two apart, as PyTorch's parameters() and buffers() do.
+  bool trainable = true;
 };
 
-enum class InitKind { Weight, Zeros, Ones };
+enum class InitKind { Weight, Zeros, Ones, Constant };
 
 struct ParamSpec {
   std::string input;  // the InputSpec name it fills
   Shape shape;
   InitKind init = InitKind::Weight;
   int64_t fan_in = 1, fan_out = 1;
+  double value = 0;  // every element's initial value for InitKind::Constant
 };
 
 struct Cost {
   int64_t macs = 0;   // multiply-accumulates (conv, dense)
   int64_t flops = 0;  // floating-point operations, a MAC counting as two
 };
+
+class GradContext;  // ir/grad.h
+
+// A rule of an op's training support (ir/grads/<family>.cpp); it emits
+// ordinary nodes through the context (docs/training.md).
+using GradRule = void (*)(GradContext &);
 
 struct OpDef {
   std::string name;
@@ -66,6 +77,9 @@ struct OpDef {
   std::vector<AttrSpec> attrs;
   // May be followed by an `activation` in the sequential spec form.
   bool takes_activation = false;
+  // Made by passes only (autodiff's backward ops, losses and optimizer
+  // updates): the JSON spec does not accept it as a layer type.
+  bool internal = false;
   // Output types from the input types. Throws UserError describing the
   // mismatch; the caller prefixes the node name.
   std::function<std::vector<TensorType>(const Attrs &, const std::vector<TensorType> &)> infer;
@@ -74,6 +88,13 @@ struct OpDef {
   std::function<Cost(const Attrs &, const std::vector<TensorType> &in,
                      const std::vector<TensorType> &out)>
       cost;
+  // The gradient rule: from the gradients of the node's outputs, emits the
+  // nodes computing its inputs' gradients. Null: no gradient rule yet
+  // (autodiff refuses to train through the op).
+  GradRule grad = nullptr;
+  // The training form: replaces the node by what it computes while training
+  // (batch_norm: batch statistics). Null: the same as at inference.
+  GradRule train_forward = nullptr;
 };
 
 // The definition of `name`; throws UserError listing the known ops.

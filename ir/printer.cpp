@@ -30,6 +30,8 @@ std::string print_graph(const Graph &g) {
     os << "\n";
   }
   for (int id : g.outputs) os << "  output " << g.value(id).name << "\n";
+  for (const Update &u : g.updates)
+    os << "  update " << g.value(u.param).name << " <- " << g.value(u.value).name << "\n";
   os << "}\n";
   return os.str();
 }

@@ -19,6 +19,7 @@ class Verifier {
     check_values();
     check_nodes();
     check_outputs();
+    check_updates();
     return errors_;
   }
 
@@ -100,6 +101,19 @@ class Verifier {
     for (int id : g_.outputs) {
       if (!in_range(id)) { fail("[1] graph output id " + std::to_string(id) + " out of range"); continue; }
       if (g_.value(id).kind == ValueKind::Param) fail("[8] graph output '" + g_.value(id).name + "' is a parameter");
+    }
+  }
+
+  void check_updates() {
+    std::set<int> updated;
+    for (const Update &u : g_.updates) {
+      if (!in_range(u.param) || !in_range(u.value)) { fail("[1] an update names a value id out of range"); continue; }
+      const Value &p = g_.value(u.param), &v = g_.value(u.value);
+      if (p.kind != ValueKind::Param) fail("[9] update of '" + p.name + "', which is not a parameter");
+      if (!updated.insert(u.param).second) fail("[9] parameter '" + p.name + "' is updated twice");
+      if (v.kind == ValueKind::Param) fail("[9] parameter '" + p.name + "' is updated to parameter '" + v.name + "'");
+      if (v.type != p.type)
+        fail("[9] parameter '" + p.name + "' is " + type_str(p.type) + " but its update '" + v.name + "' is " + type_str(v.type));
     }
   }
 

@@ -14,6 +14,8 @@
 //     match the op's schema with every default filled in.
 //  7. Every node's output types equal what its op's shape rule infers.
 //  8. There is at least one graph output, and each is an activation or input.
+//  9. Each update (training graphs) replaces a parameter, at most once, by a
+//     value of the parameter's type that is not itself a parameter.
 #pragma once
 
 #include <string>

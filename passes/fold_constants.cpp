@@ -7,11 +7,13 @@ namespace kiln::passes {
 
 ir::Graph fold_constants(const ir::Graph &input) {
   ir::Graph g = input;
-  std::vector<bool> keep(g.nodes.size(), true);
+  std::vector<bool> keep(g.nodes.size(), true), updated(g.values.size(), false);
+  for (const ir::Update &u : g.updates) updated[u.param] = true;
   for (size_t i = 0; i < g.nodes.size(); i++) {
     const ir::Node &n = g.nodes[i];
+    // A parameter a training step updates is not a constant.
     bool constant = true;
-    for (int v : n.inputs) constant = constant && g.value(v).kind == ir::ValueKind::Param;
+    for (int v : n.inputs) constant = constant && g.value(v).kind == ir::ValueKind::Param && !updated[v];
     bool feeds_output = false;
     for (int v : n.outputs)
       for (int o : g.outputs) feeds_output = feeds_output || o == v;

@@ -50,8 +50,10 @@ Step next_step(const ir::Graph &g, int layer_id, int v, const ir::Node &reader) 
     if (!e.has_residual) return e.activation == "none" ? Step::Activation : Step::None;
     return e.post_activation == "none" ? Step::PostActivation : Step::None;
   }
+  // A broadcasting add (a bias-like operand) is not a residual.
   if (reader.op == "add" && reader.inputs.size() == 2 && !e.has_residual &&
-      defined_before(g, other_addend(reader, v), layer_id))
+      defined_before(g, other_addend(reader, v), layer_id) &&
+      g.value(other_addend(reader, v)).type.shape == g.value(v).type.shape)
     return Step::Residual;
   return Step::None;
 }
@@ -62,8 +64,10 @@ void absorb(ir::Graph &g, Uses &uses, int layer_id, int reader_id, Step step) {
   ir::Node &layer = g.nodes[layer_id];
   const ir::Node &reader = g.nodes[reader_id];
   const int v = layer.outputs[0], w = reader.outputs[0];
-  if (step == Step::Activation) layer.attrs.set("activation", reader.op);
-  if (step == Step::PostActivation) layer.attrs.set("post_activation", reader.op);
+  if (step == Step::Activation)
+    ir::ops::set_epilogue_activation(layer.attrs, "activation", reader.op, reader.attrs);
+  if (step == Step::PostActivation)
+    ir::ops::set_epilogue_activation(layer.attrs, "post_activation", reader.op, reader.attrs);
   if (step == Step::Residual) {
     int r = other_addend(reader, v);
     layer.inputs.push_back(r);

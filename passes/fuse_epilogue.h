@@ -2,10 +2,15 @@
 // add and a second activation becomes one node, whose epilogue
 // (ir/ops/epilogue.h) does that work in the layer's own kernel:
 //
-//   layer -> relu|sigmoid|tanh          sets `activation`
+//   layer -> act                         sets `activation` (and its attributes)
 //   layer (-> act) -> add(layer, R)      sets `has_residual`; R becomes the
 //                                        layer's last input
-//   ... -> add -> relu|sigmoid|tanh      sets `post_activation`
+//   ... -> add -> act                    sets `post_activation` (and its attributes)
+//
+// `act` is any scalar activation (relu, leaky_relu(alpha), ...:
+// ir/ops/scalar_activations.h); its attributes become the layer's
+// <slot>_<attr> attributes. R must have the layer's output shape (a
+// broadcasting add stays a node).
 //
 // Each step needs the layer's current output to have exactly one reader (the
 // node fused) and not to be a graph output. R must be a graph input, a

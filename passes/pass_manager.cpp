@@ -1,6 +1,7 @@
 #include "passes/pass_manager.h"
 
 #include <algorithm>
+#include <iterator>
 
 #include "ir/errors.h"
 #include "ir/printer.h"
@@ -10,6 +11,7 @@
 #include "passes/eliminate_identity.h"
 #include "passes/fold_batchnorm.h"
 #include "passes/fold_constants.h"
+#include "passes/fuse_elementwise.h"
 #include "passes/fuse_epilogue.h"
 
 namespace kiln::passes {
@@ -22,10 +24,30 @@ const std::vector<Pass> &all_passes() {
       {"fuse-epilogue", "fuse activation, residual add and activation into the conv2d or dense before them",
        fuse_epilogue},
       {"eliminate-dead-nodes", "remove nodes whose outputs nothing uses", eliminate_dead_nodes},
+      {"fuse-elementwise", "fuse chains of elementwise nodes (activations, add/sub/mul/div, batch norm) into one kernel",
+       fuse_elementwise},
       {"eliminate-concat", "let producers write straight into a concat's output", eliminate_concat},
   };
   return passes;
 }
+
+namespace {
+
+// Nodes of `after` minus `before` per op (negative counts), nonzero only.
+std::map<std::string, int> op_changes(std::map<std::string, int> before, const ir::Graph &after) {
+  for (auto &[op, count] : before) count = -count;
+  for (const ir::Node &n : after.nodes) before[n.op]++;
+  for (auto it = before.begin(); it != before.end();) it = it->second ? std::next(it) : before.erase(it);
+  return before;
+}
+
+std::map<std::string, int> op_counts(const ir::Graph &g) {
+  std::map<std::string, int> counts;
+  for (const ir::Node &n : g.nodes) counts[n.op]++;
+  return counts;
+}
+
+}  // namespace
 
 const Pass &get_pass(const std::string &name) {
   for (const Pass &p : all_passes())
@@ -39,7 +61,7 @@ std::vector<std::string> passes_for_level(int level) {
   if (level < 0 || level > 2) throw UserError("optimization level must be 0, 1 or 2, got " + std::to_string(level));
   if (level == 0) return {};
   return {"eliminate-identity", "fold-constants", "fold-batchnorm", "fuse-epilogue",
-          "eliminate-dead-nodes", "eliminate-concat"};
+          "eliminate-dead-nodes", "fuse-elementwise", "eliminate-concat"};
 }
 
 ir::Graph run_passes(const ir::Graph &input, const PassOptions &options, std::vector<PassRecord> *records) {
@@ -50,10 +72,11 @@ ir::Graph run_passes(const ir::Graph &input, const PassOptions &options, std::ve
   };
   for (const std::string &name : options.passes) {
     const Pass &pass = get_pass(name);
-    size_t before = g.nodes.size();
+    const size_t before = g.nodes.size();
+    const std::map<std::string, int> ops_before = op_counts(g);
     g = pass.run(g);
     ir::verify_or_throw(g, "after pass " + name);
-    if (records) records->push_back({name, before, g.nodes.size()});
+    if (records) records->push_back({name, before, g.nodes.size(), op_changes(ops_before, g)});
     if (options.print && wants_dump(name)) options.print("// IR after " + name + "\n" + ir::print_graph(g));
   }
   return g;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,9 @@ std::vector<std::string> passes_for_level(int level);
 struct PassRecord {
   std::string name;
   size_t nodes_before = 0, nodes_after = 0;
+  // What the pass did, per op: nodes after minus nodes before, nonzero only
+  // (fuse-elementwise: {"relu": -3, "fused_elementwise": 2, ...}).
+  std::map<std::string, int> op_changes;
 };
 
 struct PassOptions {

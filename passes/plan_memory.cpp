@@ -1,7 +1,9 @@
 #include "passes/plan_memory.h"
 
 #include <algorithm>
+#include <random>
 
+#include "ir/ops/fused_elementwise.h"
 #include "ir/ops/op_helpers.h"
 #include "passes/eliminate_concat.h"
 
@@ -40,6 +42,39 @@ void resolve_roots(const ir::Graph &g, MemoryPlan &plan) {
     }
 }
 
+// In-place reuse (see plan_memory.h): in node order, an elementwise node's
+// output joins the storage root of the first input whose root nobody
+// touches after this node; the root then lives as long as the output.
+void share_in_place(const ir::Graph &g, MemoryPlan &plan) {
+  plan.in_place_of.assign(g.values.size(), -1);
+  std::vector<bool> is_output(g.values.size(), false);
+  for (int id : g.outputs) is_output[id] = true;
+  for (const ir::Update &u : g.updates) is_output[u.value] = true;  // read after the last node
+  std::vector<int> last(g.values.size(), -1);  // per root: the last step touching it
+  for (size_t step = 0; step < g.nodes.size(); step++)
+    for (const auto *list : {&g.nodes[step].inputs, &g.nodes[step].outputs})
+      for (int v : *list) last[plan.root[v]] = static_cast<int>(step);
+  for (const ir::Update &u : g.updates) last[plan.root[u.value]] = static_cast<int>(g.nodes.size());
+  for (size_t step = 0; step < g.nodes.size(); step++) {
+    const ir::Node &n = g.nodes[step];
+    if (!ir::ops::is_elementwise(n) || n.outputs.size() != 1) continue;
+    const int out = n.outputs[0];
+    if (is_output[out] || plan.root[out] != out) continue;
+    for (int in : n.inputs) {
+      const int r = plan.root[in];
+      const ir::Value &v = g.value(in);
+      if (v.kind != ir::ValueKind::Activation || v.type != g.value(out).type || is_output[in] ||
+          is_output[r] || last[r] != static_cast<int>(step))
+        continue;
+      plan.root[out] = r;
+      plan.root_offset[out] = plan.root_offset[in];
+      plan.in_place_of[out] = in;
+      last[r] = std::max(last[r], last[out]);
+      break;
+    }
+  }
+}
+
 std::vector<Interval> live_intervals(const ir::Graph &g, const MemoryPlan &plan, int64_t alignment) {
   std::vector<bool> is_output(g.values.size(), false);
   for (int id : g.outputs) is_output[id] = true;
@@ -54,6 +89,9 @@ std::vector<Interval> live_intervals(const ir::Graph &g, const MemoryPlan &plan,
     for (int v : g.nodes[step].outputs) touch(v, static_cast<int>(step));
     for (int v : g.nodes[step].inputs) touch(v, static_cast<int>(step));
   }
+  // A training step's new parameter values are copied back after the last
+  // node: they live to the end.
+  for (const ir::Update &u : g.updates) touch(u.value, static_cast<int>(g.nodes.size()) - 1);
   std::vector<Interval> out;
   for (size_t id = 0; id < g.values.size(); id++) {
     const ir::Value &v = g.values[id];
@@ -86,12 +124,38 @@ int64_t place_greedily(const std::vector<Interval> &order, std::vector<int64_t> 
   return arena;
 }
 
+// When no fixed order reaches `bound`: a short local search over the order
+// (move one interval elsewhere, keep the move unless the arena grows), with a
+// fixed seed so plans are reproducible, within a budget of about 5e7
+// interval-pair checks (greedy placement is quadratic).
+void improve_order(std::vector<Interval> &order, int64_t &arena, std::vector<int64_t> &offset,
+                   int64_t bound) {
+  const int64_t n = static_cast<int64_t>(order.size());
+  if (n < 2) return;
+  const int64_t tries = std::min<int64_t>(2000, 50'000'000 / (n * n));
+  std::mt19937 rng(20240601);
+  for (int64_t t = 0; t < tries && arena > bound; t++) {
+    std::vector<Interval> next = order;
+    const int64_t from = rng() % n, to = rng() % n;
+    Interval moved = next[from];
+    next.erase(next.begin() + from);
+    next.insert(next.begin() + to, moved);
+    std::vector<int64_t> next_offset(offset.size(), -1);
+    const int64_t next_arena = place_greedily(next, next_offset);
+    if (next_arena > arena) continue;
+    order.swap(next);
+    offset.swap(next_offset);
+    arena = next_arena;
+  }
+}
+
 }  // namespace
 
 MemoryPlan plan_memory(const ir::Graph &g, int64_t alignment) {
   MemoryPlan plan;
   plan.offset.assign(g.values.size(), -1);
   resolve_roots(g, plan);
+  share_in_place(g, plan);
   std::vector<Interval> intervals = live_intervals(g, plan, alignment);
 
   std::vector<int64_t> live_at(g.nodes.size(), 0);
@@ -99,6 +163,10 @@ MemoryPlan plan_memory(const ir::Graph &g, int64_t alignment) {
     plan.naive_bytes += iv.bytes;
     for (int s = iv.first; s <= iv.last; s++) live_at[s] += iv.bytes;
   }
+  // The naive total gives in-place outputs their own buffers too.
+  for (size_t id = 0; id < g.values.size(); id++)
+    if (plan.in_place_of[id] >= 0)
+      plan.naive_bytes += align_up(g.values[id].type.numel() * ir::dtype_size(g.values[id].type.dtype), alignment);
   for (int64_t b : live_at) plan.lower_bound_bytes = std::max(plan.lower_bound_bytes, b);
 
   // Greedy placement depends on the order; try a few and keep the smallest.
@@ -114,6 +182,7 @@ MemoryPlan plan_memory(const ir::Graph &g, int64_t alignment) {
       },
   };
   std::vector<int64_t> best_offset;
+  std::vector<Interval> best_order;
   int64_t best_arena = -1;
   for (Order order : orders) {
     std::vector<Interval> sorted = intervals;
@@ -123,8 +192,10 @@ MemoryPlan plan_memory(const ir::Graph &g, int64_t alignment) {
     if (best_arena < 0 || arena < best_arena) {
       best_arena = arena;
       best_offset = offset;
+      best_order = sorted;
     }
   }
+  improve_order(best_order, best_arena, best_offset, plan.lower_bound_bytes);
   plan.arena_bytes = std::max<int64_t>(best_arena, 0);
   plan.offset = best_offset;
   // Members of an arena root live at the root's offset plus their own.
@@ -133,6 +204,12 @@ MemoryPlan plan_memory(const ir::Graph &g, int64_t alignment) {
     if (r != static_cast<int>(id) && plan.offset[r] >= 0) plan.offset[id] = plan.offset[r] + plan.root_offset[id];
   }
   return plan;
+}
+
+int MemoryPlan::in_place_count() const {
+  int count = 0;
+  for (int v : in_place_of) count += v >= 0;
+  return count;
 }
 
 }  // namespace kiln::passes

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct kiln_instance {
   const kiln_plan *plan;
@@ -97,8 +98,17 @@ static int kiln_instance_create(const kiln_plan *plan, kiln_instance **out) {
   return KILN_OK;
 }
 
-static int kiln_instance_run(kiln_instance *inst, const float *const *inputs,
-                             float *const *outputs) {
+static double kiln_now_seconds(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* Runs every step in order. When step_seconds is not NULL it receives each
+ * step's wall time (one clock read between steps, so the cost is a few tens
+ * of nanoseconds per step). */
+static int kiln_instance_run_timed(kiln_instance *inst, const float *const *inputs,
+                                   float *const *outputs, double *step_seconds) {
   if (!inst) return KILN_ERROR_ARGUMENT;
   inst->error[0] = '\0';
   const kiln_plan *plan = inst->plan;
@@ -113,10 +123,16 @@ static int kiln_instance_run(kiln_instance *inst, const float *const *inputs,
     if (a->storage == KILN_INPUT) inst->buffers[i].host = (uint8_t *)inputs[a->index];
     if (a->storage == KILN_OUTPUT) inst->buffers[i].host = (uint8_t *)outputs[a->index] + a->offset;
   }
+  double last = step_seconds ? kiln_now_seconds() : 0.0;
   for (int s = 0; s < plan->num_steps; s++) {
     const kiln_step *step = &plan->steps[s];
     kiln_last_halide_error[0] = '\0';
     int rc = step->fn(inst->argv + step->first_arg);
+    if (step_seconds) {
+      double now = kiln_now_seconds();
+      step_seconds[s] = now - last;
+      last = now;
+    }
     if (rc != 0) {
       char code[32];
       snprintf(code, sizeof code, "%d", rc);
@@ -131,6 +147,11 @@ static int kiln_instance_run(kiln_instance *inst, const float *const *inputs,
   return KILN_OK;
 }
 
+static int kiln_instance_run(kiln_instance *inst, const float *const *inputs,
+                             float *const *outputs) {
+  return kiln_instance_run_timed(inst, inputs, outputs, NULL);
+}
+
 static const char *kiln_status_string(int status) {
   switch (status) {
     case KILN_OK: return "ok";
@@ -139,4 +160,13 @@ static const char *kiln_status_string(int status) {
     case KILN_ERROR_KERNEL: return "a kernel failed";
   }
   return "unknown status";
+}
+
+/* Points every weights argument of `inst` at `weights` instead of the
+ * library's read-only copy: a training library gives each model one
+ * mutable copy, shared by its inference and training plans. */
+static void kiln_instance_use_weights(kiln_instance *inst, unsigned char *weights) {
+  for (int i = 0; i < inst->plan->num_args; i++)
+    if (inst->plan->args[i].storage == KILN_WEIGHTS)
+      inst->buffers[i].host = weights + inst->plan->args[i].offset;
 }

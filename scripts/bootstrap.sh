@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # Installs what kiln needs and is missing, and nothing else:
-#   - Debian packages (apt-get), only those not already installed;
+#   - Debian packages (apt-get), only those not already installed (libdnnl-dev:
+#     oneDNN, for the baseline in bench/onednn_conv_bench.cpp);
 #   - Halide 21.0.0 from PyPI into .venv inside the project.
 # Running it a second time does nothing.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
-debs=(g++ gcc make nlohmann-json3-dev libgtest-dev python3-venv)
+# python3-torch: the PyTorch oracle of some tests (under /usr/bin/python3);
+# libonnx-dev, libonnx-testdata, python3-onnx, python3-torchvision: ONNX import and its
+# conformance data; dataset-fashion-mnist: the training example's data.
+debs=(g++ gcc make nlohmann-json3-dev libgtest-dev python3-venv libdnnl-dev
+      python3-torch python3-torchvision python3-onnx libonnx-dev libonnx-testdata
+      dataset-fashion-mnist)
 missing=()
 for p in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

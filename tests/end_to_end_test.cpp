@@ -111,7 +111,9 @@ TEST_P(EndToEnd, LibraryExportsOnlyItsApi) {
 INSTANTIATE_TEST_SUITE_P(Examples, EndToEnd,
                          ::testing::Values("examples/lenet5.json", "examples/tiny_resnet.json",
                                            "examples/resnet18.json", "examples/densenet_block.json",
-                                           "examples/inception_module.json"),
+                                           "examples/inception_module.json",
+                                           "examples/encoder_decoder.json",
+                                           "examples/lstm_classifier.json"),
                          [](const auto &info) {
                            std::string s = info.param;
                            s = s.substr(s.find('/') + 1);

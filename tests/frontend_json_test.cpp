@@ -662,7 +662,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadText{"ActivationOnRelu",
                 sequential(R"({"type": "relu", "activation": "tanh"})"),
                 {"layers[0].activation: ", "relu does not take the activation shorthand",
-                 "conv2d, dense"}},
+                 "conv2d, conv_transpose2d, dense"}},
         BadText{
             "UnknownActivation",
             sequential(R"({"type": "conv2d", "filters": 2, "kernel": 1, "activation": "gelu"})"),

@@ -143,6 +143,21 @@ std::vector<InferCase> infer_cases() {
        "1x3x4x4"},
       {"dense", "dense", {x({2, 10}), w({5, 10}), w({5})}, attrs({{"units", num(5)}}), "2x5"},
       {"dense_no_bias", "dense", {x({1, 3}), w({7, 3})}, attrs({{"units", num(7)}, {"use_bias", num(0)}}), "1x7"},
+      // conv_transpose2d: out = (in-1)*s - pads + d*(k-1) + output_padding + 1:
+      // (5-1)*2 - 2 + 2 + 1 + 1 = 10, (7-1)*2 - 2 + 2 + 1 + 1 = 14.
+      {"conv_transpose_s2", "conv_transpose2d", {x({1, 4, 5, 7}), w({4, 3, 3, 3})},
+       conv(6, 3, 3, {{"stride", pair(2, 2)}, {"padding", pads(1, 1, 1, 1)},
+                      {"output_padding", ir::AttrValue(ints{1, 1})}, {"groups", num(2)}}),
+       "1x6x10x14"},
+      {"conv_transpose_valid", "conv_transpose2d", {x({2, 3, 4, 4}), w({3, 5, 2, 2}), w({5})},
+       conv(5, 2, 2, {{"use_bias", num(1)}}), "2x5x5x5"},
+      // Recurrent layers: [T, N, I] -> [T, N, H], or [N, H] for the last step.
+      {"rnn", "rnn", {x({7, 2, 3}), w({5, 3}), w({5, 5}), w({5}), w({5})},
+       attrs({{"hidden_size", num(5)}}), "7x2x5"},
+      {"lstm_last", "lstm", {x({7, 2, 3}), w({20, 3}), w({20, 5}), w({20}), w({20})},
+       attrs({{"hidden_size", num(5)}, {"return_sequences", num(0)}}), "2x5"},
+      {"gru_no_bias", "gru", {x({1, 4, 3}), w({15, 3}), w({15, 5})},
+       attrs({{"hidden_size", num(5)}, {"use_bias", num(0)}}), "1x4x5"},
       // Pooling: the stride defaults to the kernel.
       {"max_pool_default_stride", "max_pool2d", {x({1, 2, 5, 5})}, pool(2), "1x2x2x2"},
       {"max_pool_stride1", "max_pool2d", {x({1, 2, 5, 5})}, pool(2, {{"stride", pair(1, 1)}}), "1x2x4x4"},
@@ -168,10 +183,29 @@ std::vector<InferCase> infer_cases() {
       {"relu", "relu", {x({2, 3, 4})}, {}, "2x3x4"},
       {"sigmoid", "sigmoid", {x({7})}, {}, "7"},
       {"tanh", "tanh", {x({1, 2})}, {}, "1x2"},
+      {"elu", "elu", {x({2, 3})}, attrs({{"alpha", 0.5}}), "2x3"},
+      {"selu", "selu", {x({4})}, {}, "4"},
+      {"swish", "swish", {x({1, 2, 3})}, {}, "1x2x3"},
+      {"mish", "mish", {x({5})}, {}, "5"},
+      {"softplus", "softplus", {x({2, 2})}, attrs({{"beta", 2.0}}), "2x2"},
+      {"leaky_relu", "leaky_relu", {x({3})}, attrs({{"alpha", 0.1}}), "3"},
+      {"relu6", "relu6", {x({3})}, {}, "3"},
+      {"hard_sigmoid", "hard_sigmoid", {x({3})}, {}, "3"},
+      {"hard_swish", "hard_swish", {x({3})}, {}, "3"},
+      {"softsign", "softsign", {x({3})}, {}, "3"},
+      {"clip", "clip", {x({3})}, attrs({{"min", 0.0}, {"max", 6.0}}), "3"},
+      {"lrn", "lrn", {x({2, 6, 3, 3})}, attrs({{"size", num(5)}}), "2x6x3x3"},
       {"softmax", "softmax", {x({2, 10})}, {}, "2x10"},
       {"softmax_axis0", "softmax", {x({2, 10, 3})}, attrs({{"axis", num(-3)}}), "2x10x3"},
       {"add", "add", {x({1, 8, 4, 4}), x({1, 8, 4, 4})}, {}, "1x8x4x4"},
       {"add_param", "add", {x({3}), w({3})}, {}, "3"},
+      {"add_broadcast", "add", {x({2, 1, 4}), x({3, 1})}, {}, "2x3x4"},
+      {"sub", "sub", {x({2, 3}), x({3})}, {}, "2x3"},
+      {"mul_channels", "mul", {x({2, 8, 4, 4}), x({8, 1, 1})}, {}, "2x8x4x4"},
+      {"div_scalar", "div", {x({1}), x({2, 5})}, {}, "2x5"},
+      {"prelu", "prelu", {x({2, 3, 4, 4}), w({3, 1, 1})}, {}, "2x3x4x4"},
+      {"scale_channels", "scale_channels", {x({2, 8, 4, 4}), x({2, 8})}, {}, "2x8x4x4"},
+      {"scale_channels_4d", "scale_channels", {x({2, 8, 4, 4}), x({2, 8, 1, 1})}, {}, "2x8x4x4"},
       {"concat_channels", "concat", {x({1, 2, 4, 4}), x({1, 3, 4, 4}), x({1, 1, 4, 4})}, {}, "1x6x4x4"},
       {"concat_last", "concat", {x({2, 3}), x({2, 5})}, attrs({{"axis", num(-1)}}), "2x8"},
       {"concat_batch", "concat", {x({1, 3}), x({4, 3})}, attrs({{"axis", num(0)}}), "5x3"},
@@ -181,6 +215,51 @@ std::vector<InferCase> infer_cases() {
       {"flatten_axis2", "flatten", {x({2, 3, 4, 5})}, attrs({{"axis", num(2)}}), "6x20"},
       {"flatten_axis_rank", "flatten", {x({2, 3, 4, 5})}, attrs({{"axis", num(4)}}), "120x1"},
       {"dropout", "dropout", {x({2, 8})}, attrs({{"rate", 0.25}}), "2x8"},
+      {"fused_elementwise", "fused_elementwise", {x({2, 3, 2}), w({3}), w({3}), x({2, 3, 2})},
+       attrs({{"program", str("scale_shift(x0,x1,x2); add(t0,x3); relu(t1)")}}), "2x3x2"},
+      // Training ops (docs/training.md); multi-output ops show output 0.
+      {"relu_backward", "relu_backward", {x({2, 3}), x({2, 3})}, {}, "2x3"},
+      {"sigmoid_backward", "sigmoid_backward", {x({4}), x({4})}, {}, "4"},
+      {"tanh_backward", "tanh_backward", {x({1, 5}), x({1, 5})}, {}, "1x5"},
+      {"softmax_backward", "softmax_backward", {x({2, 4, 3}), x({2, 4, 3})}, attrs({{"axis", num(1)}}), "2x4x3"},
+      // The input of a stride-2 3x3 conv that gave 3x3 was 7x6 ("same": ceil(7/2) = 4, so valid here).
+      {"conv2d_backward_data", "conv2d_backward_data", {x({2, 6, 3, 2}), w({6, 2, 3, 3})},
+       attrs({{"kernel", pair(3, 3)}, {"stride", pair(2, 2)}, {"groups", num(2)}, {"input_size", pair(7, 6)}}),
+       "2x4x7x6"},
+      {"conv2d_backward_weight", "conv2d_backward_weight", {x({2, 6, 3, 2}), x({2, 4, 7, 6})},
+       attrs({{"kernel", pair(3, 3)}, {"stride", pair(2, 2)}, {"groups", num(2)}}), "6x2x3x3"},
+      {"channel_sum", "channel_sum", {x({2, 5, 3, 3})}, {}, "5"},
+      // (3-1)*2+1 + 1 + 2 = 8 rows, (2-1)*3+1 + 0 + 1 = 5 columns.
+      {"dilate_pad", "dilate_pad", {x({1, 2, 3, 2})},
+       attrs({{"stride", pair(2, 3)}, {"padding", ir::AttrValue(ints{1, 0, 2, 1})}}), "1x2x8x5"},
+      {"flip_conv_weight", "flip_conv_weight", {w({6, 2, 3, 1})}, attrs({{"groups", num(3)}}), "6x2x3x1"},
+      {"max_pool2d_backward", "max_pool2d_backward", {x({1, 2, 2, 2}), x({1, 2, 5, 5})}, pool(2), "1x2x5x5"},
+      {"avg_pool2d_backward", "avg_pool2d_backward", {x({1, 2, 3, 3})},
+       pool(2, {{"ceil_mode", num(1)}, {"input_size", pair(5, 5)}}), "1x2x5x5"},
+      {"batch_norm_train", "batch_norm_train", {x(bn_x), w({3}), w({3})}, {}, "2x3x4x4"},
+      {"batch_norm_backward", "batch_norm_backward", {x(bn_x), x(bn_x), w({3}), x({3}), x({3})}, {}, "2x3x4x4"},
+      {"running_stat_update", "running_stat_update", {w({3}), x({3})}, attrs({{"momentum", 0.1}}), "3"},
+      {"dropout_train", "dropout_train", {x({2, 8}), w({1})}, attrs({{"rate", 0.25}, {"seed", num(3)}}), "2x8"},
+      {"dropout_backward", "dropout_backward", {x({2, 8}), w({1})}, attrs({{"rate", 0.25}}), "2x8"},
+      {"slice", "slice", {x({2, 7, 3})}, attrs({{"axis", num(1)}, {"start", num(2)}, {"length", num(4)}}), "2x4x3"},
+      {"reshape", "reshape", {x({2, 12})}, attrs({{"shape", ir::AttrValue(ints{2, 3, 2, 2})}}), "2x3x2x2"},
+      {"transpose", "transpose", {x({2, 5})}, {}, "5x2"},
+      {"mse_loss", "mse_loss", {x({4, 3}), x({4, 3})}, {}, "1"},
+      {"bce_loss", "bce_loss", {x({4}), x({4})}, {}, "1"},
+      {"bce_with_logits_loss", "bce_with_logits_loss", {x({4, 1}), x({4, 1})}, {}, "1"},
+      {"softmax_cross_entropy", "softmax_cross_entropy", {x({4, 10}), x({4})}, {}, "1"},
+      {"sgd_update", "sgd_update", {w({3, 2}), x({3, 2}), x({1})}, {}, "3x2"},
+      {"momentum_update", "momentum_update", {w({3}), x({3}), x({1}), w({3})}, attrs({{"nesterov", num(1)}}), "3"},
+      {"adagrad_update", "adagrad_update", {w({3}), x({3}), x({1}), w({3})}, {}, "3"},
+      {"rmsprop_update", "rmsprop_update", {w({3}), x({3}), x({1}), w({3})}, {}, "3"},
+      {"adam_update", "adam_update", {w({3}), x({3}), x({1}), w({3}), w({3}), w({1})}, {}, "3"},
+      {"learning_rate", "learning_rate", {w({1})}, attrs({{"lr", 0.1}, {"schedule", str("cosine")}}), "1"},
+      // ONNX import's ops (tests/onnx_ops_test.cpp has their values).
+      {"permute", "permute", {x({2, 3, 4, 5})}, attrs({{"perm", ir::AttrValue(ints{0, 2, 3, 1})}}), "2x4x5x3"},
+      {"pad", "pad", {x({1, 2, 3})}, attrs({{"pads", ir::AttrValue(ints{0, 1, 2, 0, 0, 3})}}), "1x3x8"},
+      {"reduce_mean", "reduce_mean", {x({2, 3, 4, 5})}, attrs({{"axes", ir::AttrValue(ints{1, 2})}}), "2x1x1x5"},
+      {"log_softmax", "log_softmax", {x({4, 10})}, {}, "4x10"},
+      {"matmul", "matmul", {x({2, 1, 3, 4}), x({5, 4, 6})}, {}, "2x5x3x6"},
   };
 }
 
@@ -304,7 +383,11 @@ TEST(Errors, AddShapeMismatchNamesNodeAndBothShapes) {
     g.add_node("add", "sum", {wide, xv}, {});
     FAIL() << "expected a UserError";
   } catch (const UserError &e) {
-    EXPECT_STREQ(e.what(), "node 'sum' (add): the inputs must have equal shapes, got 1x16x8x8 and 1x8x8x8");
+    EXPECT_STREQ(e.what(),
+                 "node 'sum' (add): the inputs must have equal shapes or shapes that broadcast, "
+                 "got 1x16x8x8 and 1x8x8x8: dimension 1 of the result would be 16 and 8 (numpy "
+                 "rules: the shapes are aligned at their last dimension, and each pair of "
+                 "dimensions must be equal or one of them 1)");
   }
 }
 

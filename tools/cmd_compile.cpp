@@ -9,7 +9,9 @@
 #include "ir/errors.h"
 #include "tools/cli_args.h"
 #include "tools/commands.h"
+#include "tools/load_args.h"
 #include "tools/optimize.h"
+#include "tools/train_args.h"
 
 namespace kiln::tools {
 
@@ -20,11 +22,15 @@ void write_report(const std::string &path, const std::vector<passes::PassRecord>
   nlohmann::json j;
   j["library"] = r.name;
   for (const auto &p : records)
-    j["passes"].push_back({{"pass", p.name}, {"nodes_before", p.nodes_before}, {"nodes_after", p.nodes_after}});
+    j["passes"].push_back({{"pass", p.name},
+                           {"nodes_before", p.nodes_before},
+                           {"nodes_after", p.nodes_after},
+                           {"op_changes", p.op_changes}});
   for (const auto &k : r.kernels)
     j["kernels"].push_back({{"node", k.node}, {"op", k.op}, {"function", k.fn_name}, {"schedule", k.schedule},
                             {"cached", k.from_cache}, {"compile_seconds", k.seconds}});
   j["memory"] = {{"arena_bytes", r.memory.arena_bytes},
+                 {"in_place_values", r.memory.in_place_count()},
                  {"lower_bound_bytes", r.memory.lower_bound_bytes},
                  {"naive_bytes", r.memory.naive_bytes},
                  {"weights_bytes", r.weights_bytes}};
@@ -35,6 +41,14 @@ void write_report(const std::string &path, const std::vector<passes::PassRecord>
     if (!out) throw UserError(path + ": cannot write the report");
   }
   std::rename(tmp.c_str(), path.c_str());
+}
+
+// "  (relu -2, fused_elementwise +1)", or "" when no op count changed.
+std::string describe_changes(const std::map<std::string, int> &changes) {
+  std::string s;
+  for (const auto &[op, delta] : changes)
+    s += (s.empty() ? "  (" : ", ") + op + " " + (delta > 0 ? "+" : "") + std::to_string(delta);
+  return s.empty() ? s : s + ")";
 }
 
 }  // namespace
@@ -48,8 +62,10 @@ int cmd_compile(int argc, char **argv) {
       {"quiet", "", "print nothing but errors"},
       {"report", "FILE", "write what the compile did (passes, kernels, memory plan) as JSON"}};
   for (auto &o : optimize_options()) options_spec.push_back(o);
+  for (auto &o : training_options()) options_spec.push_back(o);
+  options_spec.push_back(input_shape_option());
   Args args("kiln compile MODEL -o DIR [--name NAME] [--target TARGET] [-O LEVEL]",
-            "Compiles MODEL (a .json spec) into DIR/libNAME.so, DIR/libNAME.a and DIR/NAME.h.\n"
+            "Compiles MODEL (a .json spec or an .onnx model) into DIR/libNAME.so, DIR/libNAME.a and DIR/NAME.h.\n"
             "Link a C program with -lNAME (add -lpthread -ldl -lm for the static library).",
             options_spec, argc, argv);
   if (args.help()) return std::printf("%s", args.help_text().c_str()), 0;
@@ -57,17 +73,31 @@ int cmd_compile(int argc, char **argv) {
   auto out = args.get("o");
   if (!out) throw UserError("missing -o DIR (the output folder)");
   std::vector<passes::PassRecord> records;
-  ir::Graph g = optimize(frontend::load_model(args.positional()[0]), args, &records);
+  const bool train = args.flag("train");
+  if (!train)
+    for (const auto &o : training_options())
+      if (args.get(o.name)) throw UserError("--" + o.name + " needs --train");
+  if (train && (args.get("O") || args.get("passes")))
+    throw UserError("--train runs its own passes; drop -O and --passes");
+  // Training keeps the parameters as they are: no folding (tools/train_args.h).
+  TrainingSetup training;
+  if (train)
+    training = prepare_training(frontend::load_model(args.positional()[0], load_options(args)),
+                                parse_training_options(args));
+  ir::Graph g = train ? training.inference
+                      : optimize(frontend::load_model(args.positional()[0], load_options(args)), args, &records);
 
   codegen::CompileOptions options;
   options.out_dir = *out;
   options.name = args.get_or("name", "");
   options.target = args.get_or("target", "host");
   options.cache_dir = args.flag("no-cache") ? "" : codegen::default_cache_dir();
+  if (train) options.train_graph = &training.training;
   bool quiet = args.flag("quiet");
   if (!quiet)
     for (const auto &r : records)
-      std::fprintf(stderr, "pass %-22s nodes %zu -> %zu\n", r.name.c_str(), r.nodes_before, r.nodes_after);
+      std::fprintf(stderr, "pass %-22s nodes %zu -> %zu%s\n", r.name.c_str(), r.nodes_before, r.nodes_after,
+                   describe_changes(r.op_changes).c_str());
   if (!quiet) options.progress = [](const std::string &line) { std::fprintf(stderr, "%s\n", line.c_str()); };
   codegen::CompileReport r = codegen::compile_library(g, options);
   if (!quiet) {

@@ -15,6 +15,7 @@
 #include "reference/interpreter.h"
 #include "tools/cli_args.h"
 #include "tools/commands.h"
+#include "tools/load_args.h"
 #include "tools/optimize.h"
 #include "tools/tensor_io.h"
 
@@ -118,6 +119,7 @@ void print_outputs(const ir::Graph &g, const std::vector<reference::Tensor> &out
 
 std::vector<OptionSpec> with_optimize_options(std::vector<OptionSpec> options) {
   for (auto &o : optimize_options()) options.push_back(o);
+  options.push_back(input_shape_option());
   return options;
 }
 
@@ -142,7 +144,7 @@ int cmd_run(int argc, char **argv) {
   std::string engine = args.get_or("engine", "compiled");
   if (engine != "compiled" && engine != "reference" && engine != "both")
     throw UserError("--engine must be compiled, reference or both, got '" + engine + "'");
-  ir::Graph g = frontend::load_model(args.positional()[0]);
+  ir::Graph g = frontend::load_model(args.positional()[0], load_options(args));
   std::vector<reference::Tensor> inputs = load_inputs(g, args);
 
   Timed compiled, ref;

@@ -19,6 +19,8 @@ const Command kCommands[] = {
     {"run", kiln::tools::cmd_run, "run a model on an input file or a seeded random input"},
     {"inspect", kiln::tools::cmd_inspect, "print the graph: shapes, parameters, FLOPs per layer"},
     {"export-weights", kiln::tools::cmd_export_weights, "write a model's weights to a weights file"},
+    {"import", kiln::tools::cmd_import, "write an .onnx model as a kiln JSON spec and weights file"},
+    {"bench", kiln::tools::cmd_bench, "time every kernel of a compiled model against the FMA peak"},
 };
 
 void usage(FILE *out) {

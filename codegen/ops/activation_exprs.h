@@ -1,19 +1,24 @@
-// The elementwise activations as Halide expressions, shared by the relu,
-// sigmoid and tanh kernels (codegen/ops/activations.cpp) and the fused
-// epilogue of conv2d and dense (codegen/ops/lower_util.h), so a fused
-// activation computes exactly what the standalone kernel does.
+// The scalar activations as Halide expressions, one table looked up by name:
+// the standalone kernels (codegen/ops/activations.cpp), the fused epilogue
+// of conv2d and dense (codegen/ops/lower_util.h) and any other kernel that
+// applies an activation elementwise use these, so a fused activation computes
+// exactly what the standalone kernel does. The list of activations and their
+// attributes is ir/ops/scalar_activations.h; the double-precision formulas the
+// tests compare with are reference/ops/scalar_activations.cpp.
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "Halide.h"
-#include "ir/errors.h"
+#include "ir/attrs.h"
 
 namespace kiln::codegen::ops {
 
 inline Halide::Expr relu_expr(const Halide::Expr &x) { return Halide::max(x, 0.0f); }
 
-// 1 / (1 + e^-x); Halide's float exp vectorizes and saturates correctly.
+// 1 / (1 + e^-x); Halide's float exp vectorizes and saturates correctly
+// (x -> -inf gives 1 / inf = 0, never NaN).
 inline Halide::Expr sigmoid_expr(const Halide::Expr &x) { return 1.0f / (1.0f + Halide::exp(-x)); }
 
 // tanh from exp, which vectorizes (Halide's tanh calls libm per lane):
@@ -29,13 +34,28 @@ inline Halide::Expr tanh_expr(const Halide::Expr &x) {
   return Halide::select(x < 0.0f, -r, r);
 }
 
-// The activation of that op name applied to x; "none" is the identity.
-inline Halide::Expr activation_expr(const std::string &name, const Halide::Expr &x) {
-  if (name == "none") return x;
-  if (name == "relu") return relu_expr(x);
-  if (name == "sigmoid") return sigmoid_expr(x);
-  if (name == "tanh") return tanh_expr(x);
-  throw InternalError("no Halide expression for activation '" + name + "'");
-}
+// e^x - 1 without the cancellation of exp(x) - 1 near 0 (a Taylor polynomial
+// for |x| < 0.1, relative error below 1e-7).
+Halide::Expr expm1_expr(const Halide::Expr &x);
+
+// log(1 + u) for u in [0, 1] (a series for u < 0.1, relative error below 1e-6).
+Halide::Expr log1p_expr(const Halide::Expr &u);
+
+// log(1 + e^x) as max(x, 0) + log1p(e^-|x|): no overflow for large x, no
+// loss for very negative x.
+Halide::Expr softplus_expr(const Halide::Expr &x);
+
+// Scalar activation `name` with its attributes (those left out take their
+// defaults) applied to x; "none" is the identity. InternalError for a name
+// the table lacks.
+Halide::Expr activation_expr(const std::string &name, const Halide::Expr &x,
+                             const ir::Attrs &attrs = {});
+
+// The names the table holds (a test checks they match the IR's list).
+std::vector<std::string> codegen_scalar_activation_names();
+
+// "leaky_relu(alpha=0.1)", or the bare name without attributes: for
+// schedule descriptions.
+std::string activation_label(const std::string &name, const ir::Attrs &attrs);
 
 }  // namespace kiln::codegen::ops

@@ -1,4 +1,4 @@
-// Halide lowering of the activations: relu, sigmoid and tanh as 1-D maps,
+// Halide lowering of the activations: the scalar activations as 1-D maps,
 // softmax as row reductions (axis innermost) or as reductions across rows
 // vectorized along the inner dimensions. Knobs in
 // codegen/schedules/memory_bound.h.
@@ -97,17 +97,29 @@ LoweredKernel softmax_strided(int64_t outer, int64_t axis, int64_t inner, const 
 
 }  // namespace
 
-LoweredKernel lower_relu(const LowerRequest &req) {
-  return lower_unary(req, "relu", relu_expr);
-}
-
-LoweredKernel lower_sigmoid(const LowerRequest &req) {
-  return lower_unary(req, "sigmoid", sigmoid_expr);
-}
-
-LoweredKernel lower_tanh(const LowerRequest &req) {
-  return lower_unary(req, "tanh", tanh_expr);
-}
+// The scalar activations, each a 1-D map of its expression in
+// codegen/ops/activation_exprs.cpp.
+#define KILN_LOWER_SCALAR(NAME)                                                    \
+  LoweredKernel lower_##NAME(const LowerRequest &req) {                            \
+    const ir::Attrs &attrs = req.node.attrs;                                       \
+    return lower_unary(req, #NAME,                                                 \
+                       [&](Expr x) { return activation_expr(#NAME, x, attrs); }); \
+  }
+KILN_LOWER_SCALAR(relu)
+KILN_LOWER_SCALAR(sigmoid)
+KILN_LOWER_SCALAR(tanh)
+KILN_LOWER_SCALAR(elu)
+KILN_LOWER_SCALAR(selu)
+KILN_LOWER_SCALAR(swish)
+KILN_LOWER_SCALAR(mish)
+KILN_LOWER_SCALAR(softplus)
+KILN_LOWER_SCALAR(leaky_relu)
+KILN_LOWER_SCALAR(relu6)
+KILN_LOWER_SCALAR(hard_sigmoid)
+KILN_LOWER_SCALAR(hard_swish)
+KILN_LOWER_SCALAR(softsign)
+KILN_LOWER_SCALAR(clip)
+#undef KILN_LOWER_SCALAR
 
 LoweredKernel lower_softmax(const LowerRequest &req) {
   const ir::Shape &s = req.inputs[0].shape;

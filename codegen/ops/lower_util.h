@@ -65,9 +65,9 @@ struct FusedEpilogue {
   // The output at output coordinates `at` (Halide order, innermost first)
   // from its accumulated value z.
   Halide::Expr apply(const Halide::Expr &z, const std::vector<Halide::Expr> &at) const {
-    Halide::Expr v = activation_expr(spec.activation, z);
+    Halide::Expr v = activation_expr(spec.activation, z, spec.activation_attrs);
     if (spec.has_residual) v += residual(at);
-    return activation_expr(spec.post_activation, v);
+    return activation_expr(spec.post_activation, v, spec.post_activation_attrs);
   }
 
   // "" without an epilogue, else what it computes and `where`.
@@ -75,26 +75,30 @@ struct FusedEpilogue {
     if (spec.empty()) return "";
     std::string chain;
     auto step = [&](const std::string &s) { chain += (chain.empty() ? "" : " -> ") + s; };
-    if (spec.activation != "none") step(spec.activation);
+    if (spec.activation != "none") step(activation_label(spec.activation, spec.activation_attrs));
     if (spec.has_residual) step("+ residual");
-    if (spec.post_activation != "none") step(spec.post_activation);
+    if (spec.post_activation != "none")
+      step(activation_label(spec.post_activation, spec.post_activation_attrs));
     return "; epilogue " + chain + " " + where;
   }
 };
 
 // Schedules a 1-D map out(i): parallel chunks, vectors, unrolled steps.
+// Tails are guarded rather than shifted inwards, so every element is computed
+// once: the output may share an input's storage (in-place memory planning),
+// where recomputing an element would read the value already written.
 inline void schedule_elementwise(Halide::Func out, const Halide::Var &i,
                                  const schedules::ElementwiseSchedule &k) {
   using namespace Halide;
-  const auto shift = TailStrategy::ShiftInwards;
+  const auto tail = TailStrategy::GuardWithIf;
   Var chunk("chunk"), in_chunk("in_chunk"), step("step"), in_step("in_step"), lane("lane");
   Var cur = i;
   if (k.parallel_chunk > 0) {
-    out.split(i, chunk, in_chunk, extent(k.parallel_chunk), shift).parallel(chunk);
+    out.split(i, chunk, in_chunk, extent(k.parallel_chunk), tail).parallel(chunk);
     cur = in_chunk;
   }
   if (k.vector_width * k.unroll > 1) {
-    out.split(cur, step, in_step, k.vector_width * k.unroll, shift)
+    out.split(cur, step, in_step, k.vector_width * k.unroll, tail)
         .split(in_step, in_step, lane, k.vector_width)
         .unroll(in_step);
     if (k.vector_width > 1) out.vectorize(lane);

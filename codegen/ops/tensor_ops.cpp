@@ -1,6 +1,7 @@
-// Halide lowering of the structural ops: add and flatten as 1-D maps, concat
-// as row copies (input k viewed as [outer, C_k * inner] fills its column range
-// of the output [outer, C * inner]). Knobs in codegen/schedules/memory_bound.h.
+// Halide lowering of the structural ops: flatten as a 1-D copy, concat as row
+// copies (input k viewed as [outer, C_k * inner] fills its column range of
+// the output [outer, C * inner]). Knobs in codegen/schedules/memory_bound.h.
+// (add: codegen/ops/binary.cpp.)
 #include "codegen/ops/copy_kernel.h"
 #include "codegen/ops/lower_util.h"
 #include "codegen/schedules/cpu_info.h"
@@ -10,17 +11,6 @@
 namespace kiln::codegen::ops {
 
 using namespace Halide;
-
-LoweredKernel lower_add(const LowerRequest &req) {
-  ir::Shape view = {req.outputs[0].numel()};
-  auto k = schedules::default_elementwise_schedule(view[0], req.target);
-  ImageParam a = make_input(view, "a"), b = make_input(view, "b");
-  Var i("i");
-  Func out("kiln_add");
-  out(i) = a(i) + b(i);
-  schedule_elementwise(out, i, k);
-  return make_kernel(out, {a, b}, {view, view}, view, k.describe());
-}
 
 LoweredKernel lower_copy(const LowerRequest &req, const std::string &func_name) {
   ir::Shape view = {req.outputs[0].numel()};

@@ -14,6 +14,7 @@
 #include "frontend/json/layer_builder.h"
 #include "frontend/weights_file.h"
 #include "ir/errors.h"
+#include "passes/graph_rebuild.h"
 
 namespace kiln::frontend {
 
@@ -25,15 +26,17 @@ using nlohmann::json;
 constexpr int64_t kMaxDim = (int64_t{1} << 31) - 1;
 
 std::vector<std::string> layer_types() {
-  std::vector<std::string> types = ir::op_names();
+  std::vector<std::string> types;
+  for (const std::string &op : ir::op_names())
+    if (!ir::get_op(op).internal) types.push_back(op);
   types.push_back("sequential");
   return types;
 }
 
 class SpecBuilder {
  public:
-  SpecBuilder(const std::string &source, std::string base_dir)
-      : spec_(source), errors_(spec_.errors), base_dir_(std::move(base_dir)) {}
+  SpecBuilder(const std::string &source, std::string base_dir, const LoadOptions &options)
+      : spec_(source), errors_(spec_.errors), base_dir_(std::move(base_dir)), options_(options) {}
 
   ir::Graph build(const json &root) {
     if (!root.is_object())
@@ -56,6 +59,7 @@ class SpecBuilder {
         errors_.fail("weights.file", e.what());
       }
     }
+    if (!options_.training) drop_training_only_nodes();
     return std::move(spec_.graph);
   }
 
@@ -171,19 +175,64 @@ class SpecBuilder {
     if (!outs.is_array() || outs.empty())
       errors_.fail("outputs",
                    "expected a non-empty list of layer or node names, got " + json_excerpt(outs));
+    std::vector<int> listed;
     for (size_t i = 0; i < outs.size(); i++) {
       std::string path = json_index("outputs", i);
-      if (!outs[i].is_string())
-        errors_.fail(path, "expected a layer or node name, got " + json_excerpt(outs[i]));
-      int value = lookup(outs[i].get<std::string>(), path, true);
+      auto [name, training_only] = parse_output(outs[i], path);
+      int value = lookup(name, path, true);
       if (spec_.graph.value(value).kind == ir::ValueKind::Input)
-        errors_.fail(path, "'" + outs[i].get<std::string>() +
-                               "' is a model input; outputs must be layers or nodes");
-      for (int earlier : spec_.graph.outputs)
-        if (earlier == value)
-          errors_.fail(path, "'" + outs[i].get<std::string>() + "' is listed twice");
-      spec_.graph.mark_output(value);
+        errors_.fail(path, "'" + name + "' is a model input; outputs must be layers or nodes");
+      if (std::find(listed.begin(), listed.end(), value) != listed.end())
+        errors_.fail(path, "'" + name + "' is listed twice");
+      listed.push_back(value);
+      (training_only ? training_outputs_ : inference_outputs_).push_back(value);
     }
+    if (inference_outputs_.empty())
+      errors_.fail("outputs",
+                   "every output is training-only; at least one must be an inference output");
+    // Training-only outputs come after the others.
+    for (int value : inference_outputs_) spec_.graph.mark_output(value);
+    if (options_.training)
+      for (int value : training_outputs_) spec_.graph.mark_output(value);
+  }
+
+  // "name" or {"name": "aux1", "training_only": true}.
+  std::pair<std::string, bool> parse_output(const json &out, const std::string &path) {
+    const std::string forms = "a layer or node name, or {\"name\": ..., \"training_only\": true}";
+    if (out.is_string()) return {out.get<std::string>(), false};
+    if (!out.is_object()) errors_.fail(path, "expected " + forms + ", got " + json_excerpt(out));
+    errors_.check_fields(out, path, {"name", "training_only"}, "an output");
+    std::string name = errors_.get_string(out, path, "name", "a layer or node name");
+    bool training_only = false;
+    if (out.contains("training_only")) {
+      if (!out["training_only"].is_boolean())
+        errors_.fail(json_field(path, "training_only"),
+                     "expected true or false, got " + json_excerpt(out["training_only"]));
+      training_only = out["training_only"].get<bool>();
+    }
+    return {name, training_only};
+  }
+
+  // For inference: drops the nodes that only training-only outputs need
+  // (nodes that no output needs stay, as written).
+  void drop_training_only_nodes() {
+    if (training_outputs_.empty()) return;
+    const ir::Graph &g = spec_.graph;
+    auto needed_by = [&](const std::vector<int> &outputs) {
+      std::vector<bool> value_needed(g.values.size(), false), node_needed(g.nodes.size(), false);
+      for (int v : outputs) value_needed[v] = true;
+      for (size_t i = g.nodes.size(); i-- > 0;) {
+        for (int v : g.nodes[i].outputs) node_needed[i] = node_needed[i] || value_needed[v];
+        if (node_needed[i])
+          for (int v : g.nodes[i].inputs) value_needed[v] = true;
+      }
+      return node_needed;
+    };
+    std::vector<bool> inference = needed_by(inference_outputs_);
+    std::vector<bool> training = needed_by(training_outputs_);
+    std::vector<bool> keep(g.nodes.size());
+    for (size_t i = 0; i < keep.size(); i++) keep[i] = inference[i] || !training[i];
+    spec_.graph = passes::compact_graph(g, keep);
   }
 
   // A sequential list, each layer reading the previous output; returns the last.
@@ -309,18 +358,21 @@ class SpecBuilder {
   SpecGraph spec_;
   const SpecErrors &errors_;
   std::string base_dir_;
+  LoadOptions options_;
   std::map<std::string, std::string> claimed_;  // spec names -> where defined
   int last_ = -1;                               // the sequential form's last layer
+  // Value ids of the outputs, in spec order.
+  std::vector<int> inference_outputs_, training_outputs_;
 };
 
 }  // namespace
 
 ir::Graph parse_json_spec(const std::string &text, const std::string &source,
-                          const std::string &base_dir) {
-  return SpecBuilder(source, base_dir).build(parse_json_text(text, source));
+                          const std::string &base_dir, const LoadOptions &options) {
+  return SpecBuilder(source, base_dir, options).build(parse_json_text(text, source));
 }
 
-ir::Graph load_json_spec(const std::string &path) {
+ir::Graph load_json_spec(const std::string &path, const LoadOptions &options) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) throw UserError(path + ": no such model file");
   std::ifstream in(path, std::ios::binary);
@@ -328,7 +380,7 @@ ir::Graph load_json_spec(const std::string &path) {
   text << in.rdbuf();
   if (!in) throw UserError(path + ": cannot read the model file");
   std::string base = std::filesystem::path(path).parent_path().string();
-  return parse_json_spec(text.str(), path, base.empty() ? "." : base);
+  return parse_json_spec(text.str(), path, base.empty() ? "." : base, options);
 }
 
 }  // namespace kiln::frontend

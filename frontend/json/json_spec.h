@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "frontend/load_options.h"
 #include "ir/graph.h"
 
 namespace kiln::frontend {
@@ -12,7 +13,7 @@ namespace kiln::frontend {
 // layers[3].kernel: expected ..."); `base_dir` resolves a relative weights
 // file. Throws UserError.
 ir::Graph parse_json_spec(const std::string &text, const std::string &source,
-                          const std::string &base_dir);
-ir::Graph load_json_spec(const std::string &path);
+                          const std::string &base_dir, const LoadOptions &options = {});
+ir::Graph load_json_spec(const std::string &path, const LoadOptions &options = {});
 
 }  // namespace kiln::frontend

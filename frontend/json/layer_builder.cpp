@@ -4,6 +4,7 @@
 
 #include "frontend/json/attr_parse.h"
 #include "ir/errors.h"
+#include "ir/ops/scalar_activations.h"
 
 namespace kiln::frontend {
 
@@ -130,7 +131,14 @@ void check_shapes(const SpecGraph &spec, const ir::OpDef &def, const ir::Attrs &
 }  // namespace
 
 const std::vector<std::string> &activation_names() {
-  static const std::vector<std::string> names = {"relu", "sigmoid", "tanh", "softmax"};
+  // The first four as before, then the other scalar activations (with their
+  // default attributes; a separate layer sets them).
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> n = {"relu", "sigmoid", "tanh", "softmax"};
+    for (const std::string &a : ir::ops::scalar_activation_names())
+      if (std::find(n.begin(), n.end(), a) == n.end()) n.push_back(a);
+    return n;
+  }();
   return names;
 }
 

@@ -41,6 +41,10 @@ std::vector<float> init_param(const ir::ParamSpec &spec, const std::string &name
     for (auto &x : v) x = 1.0f;
     return v;
   }
+  if (spec.init == ir::InitKind::Constant) {
+    for (auto &x : v) x = static_cast<float>(spec.value);
+    return v;
+  }
   SplitMix64 rng(seed ^ fnv1a64(name));
   double fan_in = std::max<int64_t>(spec.fan_in, 1), fan_out = std::max<int64_t>(spec.fan_out, 1);
   if (scheme == InitScheme::Glorot) {

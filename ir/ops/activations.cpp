@@ -1,5 +1,8 @@
-// Activations: elementwise relu, sigmoid, tanh, and softmax along an axis.
+// Activations: the scalar activations (relu, elu, softplus, ...; the table in
+// ir/ops/scalar_activations.cpp) and softmax along an axis.
+#include "ir/grads/grad_rules.h"
 #include "ir/ops/op_helpers.h"
+#include "ir/ops/scalar_activations.h"
 
 namespace kiln::ir::ops {
 
@@ -22,9 +25,21 @@ OpDef unary(const std::string &name, const std::string &doc, int64_t flops_per_e
 
 }  // namespace
 
-OpDef def_relu() { return unary("relu", "max(x, 0)", 1); }
-OpDef def_sigmoid() { return unary("sigmoid", "1 / (1 + exp(-x))", 4); }
-OpDef def_tanh() { return unary("tanh", "hyperbolic tangent", 4); }
+// The scalar activations, each from its entry in ir/ops/scalar_activations.h.
+OpDef def_relu() { return with_grad(scalar_activation_op("relu"), grads::grad_relu); }
+OpDef def_sigmoid() { return with_grad(scalar_activation_op("sigmoid"), grads::grad_sigmoid); }
+OpDef def_tanh() { return with_grad(scalar_activation_op("tanh"), grads::grad_tanh); }
+OpDef def_elu() { return scalar_activation_op("elu"); }
+OpDef def_selu() { return scalar_activation_op("selu"); }
+OpDef def_swish() { return scalar_activation_op("swish"); }
+OpDef def_mish() { return scalar_activation_op("mish"); }
+OpDef def_softplus() { return scalar_activation_op("softplus"); }
+OpDef def_leaky_relu() { return scalar_activation_op("leaky_relu"); }
+OpDef def_relu6() { return scalar_activation_op("relu6"); }
+OpDef def_hard_sigmoid() { return scalar_activation_op("hard_sigmoid"); }
+OpDef def_hard_swish() { return scalar_activation_op("hard_swish"); }
+OpDef def_softsign() { return scalar_activation_op("softsign"); }
+OpDef def_clip() { return scalar_activation_op("clip"); }
 
 OpDef def_softmax() {
   OpDef d = unary("softmax", "exp(x - max) / sum(exp(x - max)) along `axis`", 5);
@@ -33,6 +48,7 @@ OpDef def_softmax() {
     resolve_axis(a.get_int("axis"), in[0].rank(), "softmax");
     return std::vector<TensorType>{in[0]};
   };
+  d.grad = grads::grad_softmax;
   return d;
 }
 

@@ -1,5 +1,6 @@
 // batch_norm (inference): y = gamma * (x - mean) / sqrt(var + epsilon) + beta
 // per channel (axis 1) of an input of rank 2 or more.
+#include "ir/grads/grad_rules.h"
 #include "ir/ops/op_helpers.h"
 
 namespace kiln::ir::ops {
@@ -8,7 +9,12 @@ OpDef def_batch_norm() {
   OpDef d;
   d.name = "batch_norm";
   d.doc = "batch normalization with running statistics (inference)";
-  d.inputs = {{"x"}, {"gamma", true}, {"beta", true}, {"mean", true}, {"var", true}};
+  // The running statistics are buffers, not trainable parameters.
+  d.inputs = {{"x"},
+              {"gamma", true},
+              {"beta", true},
+              {"mean", true, false, false, /*trainable=*/false},
+              {"var", true, false, false, /*trainable=*/false}};
   d.attrs = {{"epsilon", AttrKind::Float, 1e-5, "added to the variance"}};
   d.infer = [](const Attrs &a, const std::vector<TensorType> &in) {
     if (in[0].rank() < 2) throw UserError("the input needs a channel axis (rank >= 2)");
@@ -26,6 +32,7 @@ OpDef def_batch_norm() {
   };
   d.cost = [](const Attrs &, const std::vector<TensorType> &,
               const std::vector<TensorType> &out) { return elementwise_cost(out, 2); };
+  d.train_forward = grads::train_batch_norm;
   return d;
 }
 

@@ -4,6 +4,7 @@
 // then the fused epilogue's residual, when there is one (ir/ops/epilogue.h).
 #include <algorithm>
 
+#include "ir/grads/grad_rules.h"
 #include "ir/ops/epilogue.h"
 #include "ir/ops/op_helpers.h"
 #include "ir/ops/window.h"
@@ -67,6 +68,7 @@ OpDef def_conv2d() {
               epilogue_flops(a, out[0]);
     return c;
   };
+  d.grad = grads::grad_conv2d;
   return d;
 }
 

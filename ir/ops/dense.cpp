@@ -1,5 +1,6 @@
 // dense: y = x W^T + b over [batch, features]. weight: [units, features];
 // then the fused epilogue's residual, when there is one (ir/ops/epilogue.h).
+#include "ir/grads/grad_rules.h"
 #include "ir/ops/epilogue.h"
 #include "ir/ops/op_helpers.h"
 
@@ -43,6 +44,7 @@ OpDef def_dense() {
               epilogue_flops(a, out[0]);
     return c;
   };
+  d.grad = grads::grad_dense;
   return d;
 }
 

@@ -1,5 +1,6 @@
 // dropout: zeroes inputs with probability `rate` while training; at inference
 // (all kiln does today) it is the identity, and eliminate-identity removes it.
+#include "ir/grads/grad_rules.h"
 #include "ir/ops/op_helpers.h"
 
 namespace kiln::ir::ops {
@@ -16,6 +17,7 @@ OpDef def_dropout() {
     return std::vector<TensorType>{in[0]};
   };
   d.cost = [](const Attrs &, const std::vector<TensorType> &, const std::vector<TensorType> &) { return Cost{}; };
+  d.train_forward = grads::train_dropout;
   return d;
 }
 

@@ -1,15 +1,36 @@
 #include "ir/ops/epilogue.h"
 
 #include "ir/ops/op_helpers.h"
+#include "ir/ops/scalar_activations.h"
 
 namespace kiln::ir::ops {
 
 namespace {
 
-const std::vector<std::string> kActivations = {"relu", "sigmoid", "tanh"};
+const char *const kSlots[] = {"activation", "post_activation"};
 
 std::string string_or_none(const Attrs &a, const std::string &name) {
   return a.has(name) ? a.get_string(name) : "none";
+}
+
+// The attributes of the activation in `slot`: the layer attributes named
+// <slot>_<attr>, without the prefix, checked and completed with defaults
+// against the activation's OpDef.
+Attrs slot_attrs(const Attrs &layer, const std::string &slot, const std::string &op) {
+  const std::string prefix = slot + "_";
+  Attrs given;
+  for (const auto &[name, value] : layer.all())
+    if (name.compare(0, prefix.size(), prefix) == 0) given.set(name.substr(prefix.size()), value);
+  if (op == "none") {
+    if (!given.all().empty())
+      throw UserError("attribute '" + prefix + given.all().begin()->first + "' is set but " + slot +
+                      " is none");
+    return given;
+  }
+  const OpDef &def = get_op(op);
+  Attrs full = normalize_attrs(def, given, slot + " " + op);
+  def.infer(full, {TensorType{}});  // the activation's own attribute checks
+  return full;
 }
 
 // The cost of running `op` once over `t` as a standalone node.
@@ -28,17 +49,21 @@ bool takes_epilogue(const std::string &op) {
 }
 
 bool is_epilogue_activation(const std::string &op) {
-  for (const auto &a : kActivations)
-    if (a == op) return true;
-  return false;
+  return find_scalar_activation(op) != nullptr;
+}
+
+void set_epilogue_activation(Attrs &layer, const std::string &slot, const std::string &op,
+                             const Attrs &attrs) {
+  layer.set(slot, op);
+  for (const auto &[name, value] : attrs.all()) layer.set(slot + "_" + name, value);
 }
 
 std::vector<AttrSpec> epilogue_attrs() {
   std::vector<std::string> choices = {"none"};
-  choices.insert(choices.end(), kActivations.begin(), kActivations.end());
+  for (const std::string &name : scalar_activation_names()) choices.push_back(name);
   const std::vector<std::string> no_choices;
   const bool optional = true, internal = true;
-  return {
+  std::vector<AttrSpec> specs = {
       {"activation", AttrKind::String, std::nullopt,
        "set by fuse-epilogue: applied to the layer's output and bias (absent: none)", choices,
        optional, internal},
@@ -49,6 +74,13 @@ std::vector<AttrSpec> epilogue_attrs() {
        "set by fuse-epilogue: applied after the residual add (absent: none)", choices, optional,
        internal},
   };
+  for (const char *slot : kSlots)
+    for (const AttrSpec &a : scalar_activation_attr_union())
+      specs.push_back({std::string(slot) + "_" + a.name, a.kind, std::nullopt,
+                       "set by fuse-epilogue: the " + a.name + " of `" + slot + "` (absent: " +
+                           "its default)",
+                       no_choices, optional, internal});
+  return specs;
 }
 
 Epilogue epilogue_of(const Attrs &a) {
@@ -56,6 +88,8 @@ Epilogue epilogue_of(const Attrs &a) {
   e.activation = string_or_none(a, "activation");
   e.has_residual = a.has("has_residual") && a.get_int("has_residual") != 0;
   e.post_activation = string_or_none(a, "post_activation");
+  e.activation_attrs = slot_attrs(a, "activation", e.activation);
+  e.post_activation_attrs = slot_attrs(a, "post_activation", e.post_activation);
   return e;
 }
 

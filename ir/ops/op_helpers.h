@@ -28,6 +28,12 @@ inline Cost elementwise_cost(const std::vector<TensorType> &out, int64_t per_ele
   return c;
 }
 
+// `def` with its gradient rule set (for definitions built by a helper).
+inline OpDef with_grad(OpDef def, GradRule rule) {
+  def.grad = rule;
+  return def;
+}
+
 // Normalizes a possibly negative axis against `rank`.
 inline int resolve_axis(int64_t axis, int rank, const std::string &what) {
   int64_t a = axis < 0 ? axis + rank : axis;

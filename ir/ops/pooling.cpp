@@ -1,6 +1,7 @@
 // Pooling over NCHW: max_pool2d and avg_pool2d (overlapping windows, padding,
 // ceil mode; average pooling may count the padding or not), and the global
 // poolings, which reduce H and W to 1x1.
+#include "ir/grads/grad_rules.h"
 #include "ir/ops/op_helpers.h"
 #include "ir/ops/window.h"
 
@@ -52,6 +53,7 @@ OpDef def_max_pool2d() {
   d.attrs = window_attrs();
   d.infer = infer_pool;
   d.cost = window_cost;
+  d.grad = grads::grad_max_pool2d;
   return d;
 }
 
@@ -65,6 +67,7 @@ OpDef def_avg_pool2d() {
                      "divide by the window size including padding"});
   d.infer = infer_pool;
   d.cost = window_cost;
+  d.grad = grads::grad_avg_pool2d;
   return d;
 }
 
@@ -75,6 +78,7 @@ OpDef def_global_avg_pool() {
   d.inputs = {{"x"}};
   d.infer = infer_global;
   d.cost = global_cost;
+  d.grad = grads::grad_global_avg_pool;
   return d;
 }
 
@@ -85,6 +89,7 @@ OpDef def_global_max_pool() {
   d.inputs = {{"x"}};
   d.infer = infer_global;
   d.cost = global_cost;
+  d.grad = grads::grad_global_max_pool;
   return d;
 }
 

@@ -1,23 +1,8 @@
-// Structural ops: add (equal shapes), concat along an axis, flatten.
+// Structural ops: concat along an axis, flatten. (add: ir/ops/binary.cpp.)
+#include "ir/grads/grad_rules.h"
 #include "ir/ops/op_helpers.h"
 
 namespace kiln::ir::ops {
-
-OpDef def_add() {
-  OpDef d;
-  d.name = "add";
-  d.doc = "elementwise sum of two tensors of equal shape";
-  d.inputs = {{"a"}, {"b"}};
-  d.infer = [](const Attrs &, const std::vector<TensorType> &in) {
-    if (in[0].shape != in[1].shape)
-      throw UserError("the inputs must have equal shapes, got " + shape_str(in[0].shape) +
-                      " and " + shape_str(in[1].shape));
-    return std::vector<TensorType>{in[0]};
-  };
-  d.cost = [](const Attrs &, const std::vector<TensorType> &,
-              const std::vector<TensorType> &out) { return elementwise_cost(out); };
-  return d;
-}
 
 OpDef def_concat() {
   OpDef d;
@@ -46,6 +31,7 @@ OpDef def_concat() {
   };
   d.cost = [](const Attrs &, const std::vector<TensorType> &,
               const std::vector<TensorType> &) { return Cost{}; };
+  d.grad = grads::grad_concat;
   return d;
 }
 
@@ -66,6 +52,7 @@ OpDef def_flatten() {
   };
   d.cost = [](const Attrs &, const std::vector<TensorType> &,
               const std::vector<TensorType> &) { return Cost{}; };
+  d.grad = grads::grad_flatten;
   return d;
 }
 

@@ -1,38 +1,19 @@
 // Reference conv2d: the textbook seven nested loops, with the input index
 // mapped through the padding mode, then the fused epilogue.
-#include <algorithm>
-
 #include "ir/ops/window.h"
 #include "reference/ops/epilogue.h"
+#include "reference/ops/pad_index.h"
 #include "reference/ops/ref_util.h"
 
 namespace kiln::reference::ops {
 
-namespace {
-
-// Maps a possibly out-of-range index into [0, size) for replicate and
-// reflect padding; -1 means "outside" (zeros).
-int64_t pad_index(int64_t i, int64_t size, const std::string &mode) {
-  if (i >= 0 && i < size) return i;
-  if (mode == "replicate") return std::clamp<int64_t>(i, 0, size - 1);
-  if (mode == "reflect") {
-    // Mirror without repeating the edge: -1 -> 1, size -> size - 2.
-    if (size == 1) return 0;
-    int64_t period = 2 * (size - 1);
-    int64_t m = ((i % period) + period) % period;
-    return m < size ? m : period - m;
-  }
-  return -1;
-}
-
-}  // namespace
-
-std::vector<Tensor> ref_conv2d(const ir::Node &node, const std::vector<const Tensor *> &in) {
-  const Tensor &x = *in[0], &w = *in[1];
-  const Tensor *bias = layer_bias(node, in);
-  const RefEpilogue epilogue(node, in);
-  std::vector<Tensor> out = make_outputs(node, in);
-  Tensor &y = out[0];
+template <typename T>
+std::vector<BasicTensor<T>> conv2d_kernel(const ir::Node &node, const Inputs<T> &in) {
+  const BasicTensor<T> &x = *in[0], &w = *in[1];
+  const BasicTensor<T> *bias = layer_bias(node, in);
+  const BasicRefEpilogue<T> epilogue(node, in);
+  std::vector<BasicTensor<T>> out = make_outputs(node, in);
+  BasicTensor<T> &y = out[0];
   const ir::Window2d win = ir::resolve_window(node.attrs, x.shape[2], x.shape[3], false, false);
   const std::string mode = node.attrs.get_string("padding_mode");
   const int64_t N = x.shape[0], C = x.shape[1], H = x.shape[2], W = x.shape[3];
@@ -55,10 +36,12 @@ std::vector<Tensor> ref_conv2d(const ir::Node &node, const std::vector<const Ten
               }
             }
           const int64_t i = ((n * F + f) * win.out_h + oh) * win.out_w + ow;
-          y.data[i] = static_cast<float>(epilogue.apply(acc, i));
+          y.data[i] = static_cast<T>(epilogue.apply(acc, i));
         }
     }
   return out;
 }
+
+KILN_REF_KERNEL(conv2d)
 
 }  // namespace kiln::reference::ops

@@ -3,10 +3,13 @@
 
 namespace kiln::reference::ops {
 
-std::vector<Tensor> ref_dropout(const ir::Node &node, const std::vector<const Tensor *> &in) {
-  std::vector<Tensor> out = make_outputs(node, in);
+template <typename T>
+std::vector<BasicTensor<T>> dropout_kernel(const ir::Node &node, const Inputs<T> &in) {
+  std::vector<BasicTensor<T>> out = make_outputs(node, in);
   out[0].data = in[0]->data;
   return out;
 }
+
+KILN_REF_KERNEL(dropout)
 
 }  // namespace kiln::reference::ops

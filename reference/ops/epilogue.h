@@ -1,7 +1,7 @@
 // The fused epilogue of conv2d and dense on the reference's double
 // accumulator: y = post_activation(activation(acc) + residual), where acc
-// already holds the bias (ir/ops/epilogue.h). Same formulas as the
-// standalone relu, sigmoid and tanh kernels (reference/ops/activations.cpp).
+// already holds the bias (ir/ops/epilogue.h). The activations are the same
+// formulas as the standalone kernels: reference/ops/scalar_activations.h.
 #pragma once
 
 #include <cmath>
@@ -11,30 +11,32 @@
 #include "ir/errors.h"
 #include "ir/ops/epilogue.h"
 #include "reference/ops/ref_util.h"
+#include "reference/ops/scalar_activations.h"
 
 namespace kiln::reference::ops {
 
-using Activation = double (*)(double);
+using Activation = ScalarFn;
 
-inline Activation ref_activation(const std::string &name) {
-  if (name == "none") return [](double v) { return v; };
-  if (name == "relu") return [](double v) { return v > 0 ? v : 0.0; };
-  if (name == "sigmoid") return [](double v) { return 1.0 / (1.0 + std::exp(-v)); };
-  if (name == "tanh") return [](double v) { return std::tanh(v); };
-  throw InternalError("no reference epilogue activation '" + name + "'");
+// The epilogue activation `name` with its attributes; "none" is the identity.
+inline Activation ref_activation(const std::string &name, const ir::Attrs &attrs = {}) {
+  return scalar_activation(name, attrs);
 }
 
 // The layer's bias, or null: the input after the weight when use_bias is set.
-inline const Tensor *layer_bias(const ir::Node &node, const std::vector<const Tensor *> &in) {
+template <typename T>
+const BasicTensor<T> *layer_bias(const ir::Node &node, const std::vector<const BasicTensor<T> *> &in) {
   return node.attrs.get_int("use_bias") ? in.at(2) : nullptr;
 }
 
-class RefEpilogue {
+// T: the element type of the kernel's tensors (float32, or float64 for
+// finite differences).
+template <typename T>
+class BasicRefEpilogue {
  public:
-  RefEpilogue(const ir::Node &node, const std::vector<const Tensor *> &in) {
+  BasicRefEpilogue(const ir::Node &node, const std::vector<const BasicTensor<T> *> &in) {
     ir::ops::Epilogue e = ir::ops::epilogue_of(node.attrs);
-    activation_ = ref_activation(e.activation);
-    post_ = ref_activation(e.post_activation);
+    activation_ = ref_activation(e.activation, e.activation_attrs);
+    post_ = ref_activation(e.post_activation, e.post_activation_attrs);
     if (e.has_residual) residual_ = in.at(ir::ops::residual_input(node.attrs));
   }
   // The output element at row-major index `i` from its accumulator.
@@ -46,7 +48,9 @@ class RefEpilogue {
 
  private:
   Activation activation_, post_;
-  const Tensor *residual_ = nullptr;
+  const BasicTensor<T> *residual_ = nullptr;
 };
+
+using RefEpilogue = BasicRefEpilogue<float>;
 
 }  // namespace kiln::reference::ops

@@ -12,10 +12,10 @@ namespace kiln::reference::ops {
 
 namespace {
 
-template <bool kMax>
-std::vector<Tensor> pool(const ir::Node &node, const std::vector<const Tensor *> &in) {
-  const Tensor &x = *in[0];
-  std::vector<Tensor> out = make_outputs(node, in);
+template <bool kMax, typename T>
+std::vector<BasicTensor<T>> pool(const ir::Node &node, const Inputs<T> &in) {
+  const BasicTensor<T> &x = *in[0];
+  std::vector<BasicTensor<T>> out = make_outputs(node, in);
   const ir::Attrs &a = node.attrs;
   const int64_t H = x.shape[2], W = x.shape[3];
   const ir::Window2d win = ir::resolve_window(a, H, W, true, a.get_int("ceil_mode"));
@@ -37,15 +37,15 @@ std::vector<Tensor> pool(const ir::Node &node, const std::vector<const Tensor *>
             for (int64_t w = w0; w < w1; w++)
               acc = kMax ? std::max(acc, static_cast<double>(x.at4(n, c, h, w))) : acc + x.at4(n, c, h, w);
           if (!kMax) acc /= static_cast<double>(include_pad ? padded_size : (h1 - h0) * (w1 - w0));
-          out[0].at4(n, c, oh, ow) = static_cast<float>(acc);
+          out[0].at4(n, c, oh, ow) = static_cast<T>(acc);
         }
   return out;
 }
 
-template <bool kMax>
-std::vector<Tensor> global_pool(const ir::Node &node, const std::vector<const Tensor *> &in) {
-  const Tensor &x = *in[0];
-  std::vector<Tensor> out = make_outputs(node, in);
+template <bool kMax, typename T>
+std::vector<BasicTensor<T>> global_pool(const ir::Node &node, const Inputs<T> &in) {
+  const BasicTensor<T> &x = *in[0];
+  std::vector<BasicTensor<T>> out = make_outputs(node, in);
   const int64_t plane = x.shape[2] * x.shape[3];
   for (int64_t nc = 0; nc < x.shape[0] * x.shape[1]; nc++) {
     double acc = kMax ? -std::numeric_limits<double>::infinity() : 0.0;
@@ -53,16 +53,25 @@ std::vector<Tensor> global_pool(const ir::Node &node, const std::vector<const Te
       double v = x.data[nc * plane + k];
       acc = kMax ? std::max(acc, v) : acc + v;
     }
-    out[0].data[nc] = static_cast<float>(kMax ? acc : acc / plane);
+    out[0].data[nc] = static_cast<T>(kMax ? acc : acc / plane);
   }
   return out;
 }
 
+template <typename T>
+std::vector<BasicTensor<T>> max_pool2d_kernel(const ir::Node &n, const Inputs<T> &in) { return pool<true>(n, in); }
+template <typename T>
+std::vector<BasicTensor<T>> avg_pool2d_kernel(const ir::Node &n, const Inputs<T> &in) { return pool<false>(n, in); }
+template <typename T>
+std::vector<BasicTensor<T>> global_max_pool_kernel(const ir::Node &n, const Inputs<T> &in) { return global_pool<true>(n, in); }
+template <typename T>
+std::vector<BasicTensor<T>> global_avg_pool_kernel(const ir::Node &n, const Inputs<T> &in) { return global_pool<false>(n, in); }
+
 }  // namespace
 
-std::vector<Tensor> ref_max_pool2d(const ir::Node &n, const std::vector<const Tensor *> &in) { return pool<true>(n, in); }
-std::vector<Tensor> ref_avg_pool2d(const ir::Node &n, const std::vector<const Tensor *> &in) { return pool<false>(n, in); }
-std::vector<Tensor> ref_global_max_pool(const ir::Node &n, const std::vector<const Tensor *> &in) { return global_pool<true>(n, in); }
-std::vector<Tensor> ref_global_avg_pool(const ir::Node &n, const std::vector<const Tensor *> &in) { return global_pool<false>(n, in); }
+KILN_REF_KERNEL(max_pool2d)
+KILN_REF_KERNEL(avg_pool2d)
+KILN_REF_KERNEL(global_max_pool)
+KILN_REF_KERNEL(global_avg_pool)
 
 }  // namespace kiln::reference::ops

@@ -1,0 +1,386 @@
+// The ONNX conformance runner: runs one test case of ONNX's test data
+// (Debian's libonnx-testdata: <case>/model.onnx with test_data_set_N/
+// input_K.pb and output_K.pb) through kiln's importer, the reference
+// interpreter and (optionally) a compiled library, and compares with the
+// expected outputs using ONNX's backend-test tolerance:
+// |got - want| <= atol + rtol * |want|, rtol = 1e-3, atol = 1e-7, NaN equal
+// to NaN (numpy.testing.assert_allclose as onnx/backend/test/runner does).
+// Whole models (OnnxModels) widen atol to 1e-4 of the output's largest
+// magnitude: a logit near 0 is the difference of long float32 sums, which
+// kiln and PyTorch add in different orders (VGG-16's 25088-long dot products
+// leave about 1e-6 of the scale).
+//
+// A case is `unsupported` when the importer reports an onnx_import::
+// Unsupported error (an operator, attribute or input form kiln lacks), and
+// `failed` for any other error or mismatch. Graph inputs that kiln needs at
+// compile time (a Reshape's shape, Clip's bounds, non-float inputs) are given
+// the test's values as constants, as an application would make them
+// initializers.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "codegen/compile_library.h"
+#include "codegen/kernel_compiler.h"
+#include "codegen/loaded_library.h"
+#include "frontend/onnx/onnx_import.h"
+#include "frontend/onnx/unsupported.h"
+#include "passes/pass_manager.h"
+#include "reference/interpreter.h"
+#include "test_util.h"
+
+namespace kiln::onnx_conformance {
+
+namespace fs = std::filesystem;
+using frontend::onnx_import::ConstTensor;
+
+constexpr double kRtol = 1e-3, kAtol = 1e-7;
+
+// How outputs are compared: ONNX's tolerance, or for whole models atol
+// relative to the output's scale.
+struct Tolerance {
+  double rtol = kRtol, atol = kAtol;
+  double atol_of_max = 0;  // adds this fraction of max |want| to atol
+};
+inline const char *kTestDataRoot = "/usr/share/libonnx-testdata/data";
+
+enum class Status { Passed, Failed, Unsupported };
+
+inline const char *status_name(Status s) {
+  return s == Status::Passed ? "passed" : s == Status::Failed ? "FAILED" : "unsupported";
+}
+
+struct CaseResult {
+  std::string suite, name;  // "node", "test_relu"
+  Status status = Status::Passed;
+  std::string detail;                 // why it failed or is unsupported
+  std::vector<std::string> op_types;  // the operators of its model
+  std::string blocking_op;            // the operator that made it unsupported
+  bool reference_checked = false, compiled_checked = false;
+  int data_sets = 0;
+  double seconds = 0;
+};
+
+struct DataSet {
+  std::vector<ConstTensor> inputs, outputs;
+};
+
+inline std::vector<DataSet> read_data_sets(const fs::path &dir) {
+  std::vector<fs::path> set_dirs;
+  for (const auto &e : fs::directory_iterator(dir))
+    if (e.is_directory() && e.path().filename().string().rfind("test_data_set_", 0) == 0)
+      set_dirs.push_back(e.path());
+  std::sort(set_dirs.begin(), set_dirs.end());
+  std::vector<DataSet> sets;
+  for (const fs::path &d : set_dirs) {
+    DataSet s;
+    for (int k = 0; fs::exists(d / ("input_" + std::to_string(k) + ".pb")); k++)
+      s.inputs.push_back(
+          frontend::read_onnx_tensor((d / ("input_" + std::to_string(k) + ".pb")).string()));
+    for (int k = 0; fs::exists(d / ("output_" + std::to_string(k) + ".pb")); k++)
+      s.outputs.push_back(
+          frontend::read_onnx_tensor((d / ("output_" + std::to_string(k) + ".pb")).string()));
+    sets.push_back(std::move(s));
+  }
+  return sets;
+}
+
+// Empty when `got` matches `want` within ONNX's tolerance.
+inline std::string compare(const reference::Tensor &got, const ConstTensor &want,
+                           const Tolerance &tol = {}) {
+  ir::Shape want_shape = want.shape.empty() ? ir::Shape{1} : want.shape;
+  ir::Shape got_shape = got.shape;
+  if (got_shape != want_shape)
+    return "shape " + ir::shape_str(got.shape) + ", expected " + ir::shape_str(want.shape);
+  int64_t bad = 0, worst = -1;
+  double worst_excess = 0, scale = 0;
+  for (int64_t i = 0; i < want.numel(); i++)
+    if (std::isfinite(want.as_double(i))) scale = std::max(scale, std::fabs(want.as_double(i)));
+  const double atol = tol.atol + tol.atol_of_max * scale;
+  for (int64_t i = 0; i < want.numel(); i++) {
+    const double g = got.data[i], w = want.as_double(i);
+    if (std::isnan(g) && std::isnan(w)) continue;
+    if (std::isinf(w) && g == w) continue;
+    const double excess = std::fabs(g - w) - (atol + tol.rtol * std::fabs(w));
+    if (!(excess <= 0)) {
+      bad++;
+      if (worst < 0 || !(excess <= worst_excess)) worst = i, worst_excess = excess;
+    }
+  }
+  if (bad == 0) return "";
+  std::ostringstream s;
+  s << bad << " of " << want.numel() << " values differ; worst at " << worst << ": got "
+    << got.data[worst] << ", expected " << want.as_double(worst);
+  return s.str();
+}
+
+inline reference::Tensor to_tensor(const ConstTensor &t) {
+  return reference::Tensor(t.shape.empty() ? ir::Shape{1} : t.shape, t.floats());
+}
+
+// Imports the case: float32 inputs take the first data set's shapes (fixing
+// symbolic dimensions, as --input-shape does); inputs that kiln needs at
+// compile time (the importer says which) take its values as constants.
+inline ir::Graph import_case(const fs::path &model, const frontend::OnnxModelInfo &info,
+                             const DataSet &first) {
+  using frontend::onnx_import::kFloat;
+  const std::vector<std::string> &input_names = info.input_names;
+  frontend::OnnxImportOptions options;
+  for (size_t k = 0; k < input_names.size() && k < first.inputs.size(); k++) {
+    const ConstTensor &t = first.inputs[k];
+    const ir::Shape &dims = info.input_dims[k];
+    if (t.dtype == kFloat && std::count(dims.begin(), dims.end(), -1))
+      options.load.input_shapes[input_names[k]] = t.shape;
+  }
+  for (size_t attempt = 0;; attempt++) {
+    try {
+      return frontend::load_onnx(model.string(), options);
+    } catch (const frontend::onnx_import::Unsupported &e) {
+      auto it = std::find(input_names.begin(), input_names.end(), e.constant_input);
+      if (e.constant_input.empty() || it == input_names.end() || attempt > input_names.size() ||
+          options.constant_inputs.count(e.constant_input))
+        throw;
+      const size_t k = it - input_names.begin();
+      const int32_t dtype = k < first.inputs.size() ? first.inputs[k].dtype : 0;
+      if (dtype != kFloat && !frontend::onnx_import::is_int_dtype(dtype)) throw;
+      options.load.input_shapes.erase(e.constant_input);
+      options.constant_inputs[e.constant_input] = first.inputs[k];
+    }
+  }
+}
+
+// The graph's inputs from a data set, in g.inputs order (by name).
+inline std::vector<reference::Tensor> graph_inputs(const ir::Graph &g,
+                                                   const std::vector<std::string> &input_names,
+                                                   const DataSet &set) {
+  std::vector<reference::Tensor> inputs;
+  for (int id : g.inputs) {
+    auto it = std::find(input_names.begin(), input_names.end(), g.value(id).name);
+    if (it == input_names.end() ||
+        static_cast<size_t>(it - input_names.begin()) >= set.inputs.size())
+      throw std::runtime_error("no test data for input '" + g.value(id).name + "'");
+    inputs.push_back(to_tensor(set.inputs[it - input_names.begin()]));
+  }
+  return inputs;
+}
+
+inline std::string check_outputs(const std::vector<reference::Tensor> &got, const DataSet &set,
+                                 const std::string &engine, const Tolerance &tol = {}) {
+  if (got.size() != set.outputs.size())
+    return engine + ": " + std::to_string(got.size()) + " outputs, the test has " +
+           std::to_string(set.outputs.size());
+  for (size_t k = 0; k < got.size(); k++) {
+    std::string diff = compare(got[k], set.outputs[k], tol);
+    if (!diff.empty()) return engine + " output " + std::to_string(k) + ": " + diff;
+  }
+  return "";
+}
+
+// A case imported and checked on the reference interpreter, waiting for
+// its compiled check.
+struct PreparedCase {
+  CaseResult result;
+  ir::Graph graph;
+  frontend::OnnxModelInfo info;
+  std::vector<DataSet> sets;
+  Tolerance tolerance;
+};
+
+// Imports the case and checks it on the reference interpreter (unless
+// `reference` is false: whole models at full size take minutes there).
+inline PreparedCase prepare_case(const fs::path &dir, bool reference = true,
+                                 const Tolerance &tolerance = {}) {
+  PreparedCase p;
+  p.tolerance = tolerance;
+  CaseResult &r = p.result;
+  r.suite = dir.parent_path().filename().string();
+  r.name = dir.filename().string();
+  const auto start = std::chrono::steady_clock::now();
+  const fs::path model = dir / "model.onnx";
+  try {
+    p.info = frontend::read_onnx_info(model.string());
+    r.op_types = p.info.op_types;
+    if (!p.info.unsupported_io.empty())
+      throw frontend::onnx_import::Unsupported(
+          p.info.unsupported_io + "; kiln exchanges float32 tensors", "");
+    p.sets = read_data_sets(dir);
+    r.data_sets = static_cast<int>(p.sets.size());
+    if (p.sets.empty()) throw std::runtime_error("no test data sets");
+    p.graph = import_case(model, p.info, p.sets[0]);
+    for (const DataSet &set : p.sets) {
+      if (!reference) break;
+      std::string diff = check_outputs(
+          reference::run_graph(p.graph, graph_inputs(p.graph, p.info.input_names, set)), set,
+          "reference", tolerance);
+      if (!diff.empty()) throw std::runtime_error(diff);
+    }
+    r.reference_checked = reference;
+    r.status = Status::Passed;
+  } catch (const frontend::onnx_import::Unsupported &e) {
+    r.status = Status::Unsupported;
+    r.detail = e.what();
+    r.blocking_op = e.op_type;
+  } catch (const std::exception &e) {
+    r.status = Status::Failed;
+    r.detail = e.what();
+  }
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return p;
+}
+
+// The graphs side by side in one graph (names prefixed "c<k>."): one
+// library for many cases, since linking a library costs more than
+// compiling a small case's kernels.
+inline ir::Graph merge_graphs(const std::vector<const ir::Graph *> &graphs) {
+  ir::Graph merged;
+  merged.name = "cases";
+  for (size_t k = 0; k < graphs.size(); k++) {
+    const ir::Graph &g = *graphs[k];
+    const int offset = static_cast<int>(merged.values.size());
+    const int node_offset = static_cast<int>(merged.nodes.size());
+    const std::string prefix = "c" + std::to_string(k) + ".";
+    for (ir::Value v : g.values) {
+      v.name = prefix + v.name;
+      if (v.producer >= 0) v.producer += node_offset;
+      merged.values.push_back(std::move(v));
+    }
+    for (ir::Node n : g.nodes) {
+      n.name = prefix + n.name;
+      for (int &v : n.inputs) v += offset;
+      for (int &v : n.outputs) v += offset;
+      merged.nodes.push_back(std::move(n));
+    }
+    for (int v : g.inputs) merged.inputs.push_back(v + offset);
+    for (int v : g.outputs) merged.outputs.push_back(v + offset);
+  }
+  return merged;
+}
+
+inline void mark_failed(CaseResult &r, const std::string &why) {
+  if (r.status == Status::Failed) return;
+  r.status = Status::Failed;
+  r.detail = why;
+}
+
+// Compiles the cases at -O2 into one library and runs every data set of
+// each; a case whose outputs differ fails. When the batch does not compile
+// or run, each case is tried alone to find the one at fault.
+inline void check_compiled_batch(const std::vector<PreparedCase *> &cases) {
+  if (cases.empty()) return;
+  try {
+    std::vector<const ir::Graph *> graphs;
+    size_t max_sets = 0;
+    for (PreparedCase *c : cases) {
+      graphs.push_back(&c->graph);
+      max_sets = std::max(max_sets, c->sets.size());
+      c->result.compiled_checked = true;
+    }
+    ir::Graph merged = merge_graphs(graphs);
+    testing::TempDir dir;
+    codegen::CompileOptions options;
+    options.out_dir = dir / "lib";
+    options.cache_dir = codegen::default_cache_dir();
+    passes::PassOptions o2;
+    o2.passes = passes::passes_for_level(2);
+    codegen::CompileReport report =
+        codegen::compile_library(passes::run_passes(merged, o2), options);
+    codegen::LoadedLibrary lib(report.shared_library, report.name);
+    codegen::LoadedLibrary::Instance instance(lib);
+    for (size_t s = 0; s < max_sets; s++) {
+      std::vector<reference::Tensor> inputs, outputs;
+      std::vector<size_t> first_output;
+      for (PreparedCase *c : cases) {
+        const DataSet &set = c->sets[std::min(s, c->sets.size() - 1)];
+        for (auto &t : graph_inputs(c->graph, c->info.input_names, set))
+          inputs.push_back(std::move(t));
+        first_output.push_back(outputs.size());
+        for (int id : c->graph.outputs) outputs.emplace_back(c->graph.value(id).type.shape);
+      }
+      std::vector<const float *> in;
+      std::vector<float *> out;
+      for (const auto &t : inputs) in.push_back(t.data.data());
+      for (auto &t : outputs) out.push_back(t.data.data());
+      instance.run(in, out);
+      for (size_t k = 0; k < cases.size(); k++) {
+        PreparedCase &c = *cases[k];
+        if (s >= c.sets.size()) continue;
+        std::vector<reference::Tensor> mine(
+            outputs.begin() + first_output[k],
+            outputs.begin() + first_output[k] + c.graph.outputs.size());
+        std::string diff = check_outputs(mine, c.sets[s], "compiled", c.tolerance);
+        if (!diff.empty()) mark_failed(c.result, diff);
+      }
+    }
+  } catch (const std::exception &e) {
+    if (cases.size() == 1)
+      return mark_failed(cases[0]->result, std::string("compiled: ") + e.what());
+    for (PreparedCase *c : cases) check_compiled_batch({c});
+  }
+}
+
+// Every case folder of the given suites, sorted.
+inline std::vector<fs::path> case_dirs(const std::vector<std::string> &suites,
+                                       const std::string &root_dir = kTestDataRoot) {
+  std::vector<fs::path> dirs;
+  for (const std::string &suite : suites) {
+    fs::path root = fs::path(root_dir) / suite;
+    if (!fs::exists(root)) continue;
+    std::vector<fs::path> cases;
+    for (const auto &e : fs::directory_iterator(root))
+      if (fs::exists(e.path() / "model.onnx")) cases.push_back(e.path());
+    std::sort(cases.begin(), cases.end());
+    dirs.insert(dirs.end(), cases.begin(), cases.end());
+  }
+  return dirs;
+}
+
+struct OpCounts {
+  int passed = 0, failed = 0, unsupported = 0;
+};
+
+// Per operator: passed and failed cases count for every operator of their
+// model; an unsupported case counts for the operator that blocked it (every
+// operator of the model when no one operator did).
+inline std::map<std::string, OpCounts> table_by_op(const std::vector<CaseResult> &results) {
+  std::map<std::string, OpCounts> table;
+  for (const CaseResult &r : results) {
+    std::vector<std::string> ops = r.op_types;
+    if (r.status == Status::Unsupported && !r.blocking_op.empty()) ops = {r.blocking_op};
+    for (const std::string &op : ops) {
+      OpCounts &c = table[op];
+      (r.status == Status::Passed   ? c.passed
+       : r.status == Status::Failed ? c.failed
+                                    : c.unsupported)++;
+    }
+  }
+  return table;
+}
+
+inline std::string format_line(const CaseResult &r) {
+  std::ostringstream s;
+  s << status_name(r.status) << " " << r.suite << "/" << r.name;
+  if (r.status == Status::Passed)
+    s << (r.compiled_checked && r.reference_checked ? " (reference, compiled)"
+          : r.compiled_checked                      ? " (compiled)"
+                                                    : " (reference)");
+  if (!r.detail.empty()) {
+    std::string d = r.detail;
+    const std::string prefix =
+        (fs::path(kTestDataRoot) / r.suite / r.name / "model.onnx").string() + ": ";
+    if (d.rfind(prefix, 0) == 0) d = d.substr(prefix.size());
+    s << ": " << d;
+  }
+  char t[32];
+  std::snprintf(t, sizeof t, " [%.2fs]", r.seconds);
+  return s.str() + t;
+}
+
+}  // namespace kiln::onnx_conformance
