@@ -105,6 +105,15 @@ TEST(Bench, BatchOptionRebatchesEveryKernel) {
               3 * 1000.0 / j["end_to_end"]["median_ms"].get<double>(), 1e-6);
 }
 
+TEST(Bench, HelpNamesEveryOption) {
+  auto r = run_shell(testing::kiln_binary() + " bench --help");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  for (const char *option : {"usage: kiln bench", "--batch", "--repeat", "--warmup", "--threads",
+                             "--json", "--peak", "-O"})
+    EXPECT_NE(r.output.find(option), std::string::npos) << option << "\n" << r.output;
+  EXPECT_NE(run_shell(testing::kiln_binary() + " --help").output.find("bench"), std::string::npos);
+}
+
 TEST(Bench, PeakAlonePrintsOneAndAllCores) {
   auto r = run_shell(testing::kiln_binary() + " bench --peak");
   ASSERT_EQ(r.exit_code, 0) << r.output;
