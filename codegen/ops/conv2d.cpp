@@ -11,11 +11,13 @@
 // (flat rows).
 #include <string>
 
+#include "codegen/ops/conv_algorithms.h"
+#include "codegen/ops/conv_geometry.h"
 #include "codegen/ops/lower_util.h"
 #include "codegen/schedules/conv_schedule.h"
 #include "codegen/schedules/cpu_info.h"
 #include "codegen/schedules/dense_schedule.h"
-#include "ir/ops/window.h"
+#include "ir/ops/conv_algorithm.h"
 
 namespace kiln::codegen::ops {
 
@@ -24,90 +26,6 @@ namespace {
 using namespace Halide;
 using schedules::ConvSchedule;
 using schedules::ConvShape;
-
-struct ConvGeometry {
-  ConvShape shape;
-  int64_t pad_top, pad_left;
-  bool needs_boundary;  // some window reads outside the input
-  std::string padding_mode;
-  bool has_bias;
-  ir::ops::Epilogue epilogue;
-};
-
-ConvGeometry geometry(const LowerRequest &req) {
-  const ir::Attrs &a = req.node.attrs;
-  const ir::Shape &x = req.inputs[0].shape;
-  ir::Window2d w = ir::resolve_window(a, x[2], x[3], false, false);
-  ConvGeometry g;
-  ConvShape &s = g.shape;
-  s.batch = x[0];
-  s.in_channels = x[1];
-  s.in_h = x[2];
-  s.in_w = x[3];
-  s.out_channels = a.get_int("filters");
-  s.out_h = w.out_h;
-  s.out_w = w.out_w;
-  s.groups = a.get_int("groups");
-  s.kernel_h = w.kernel_h;
-  s.kernel_w = w.kernel_w;
-  s.stride_h = w.stride_h;
-  s.stride_w = w.stride_w;
-  s.dilation_h = w.dilation_h;
-  s.dilation_w = w.dilation_w;
-  g.pad_top = w.pad_top;
-  g.pad_left = w.pad_left;
-  int64_t last_y = (w.out_h - 1) * w.stride_h + (w.kernel_h - 1) * w.dilation_h - w.pad_top;
-  int64_t last_x = (w.out_w - 1) * w.stride_w + (w.kernel_w - 1) * w.dilation_w - w.pad_left;
-  g.needs_boundary = w.pad_top > 0 || w.pad_left > 0 || last_y >= x[2] || last_x >= x[3];
-  g.padding_mode = a.get_string("padding_mode");
-  g.has_bias = a.get_int("use_bias") != 0;
-  g.epilogue = ir::ops::epilogue_of(a);
-  return g;
-}
-
-// A 1x1 kernel with stride 1 over an unpadded input: every output pixel is
-// the input pixel, so H and W fold into one row of H*W pixels (wider vectors,
-// fewer tails).
-bool is_pointwise(const ConvGeometry &g) {
-  const ConvShape &s = g.shape;
-  return s.kernel_h == 1 && s.kernel_w == 1 && s.stride_h == 1 && s.stride_w == 1 &&
-         !g.needs_boundary;
-}
-
-void view_pointwise(ConvShape &s) {
-  s.in_w *= s.in_h;
-  s.in_h = 1;
-  s.out_w *= s.out_h;
-  s.out_h = 1;
-}
-
-// The kernel covers the whole unpadded input: out[n, co] = dot(x[n], w[co]).
-bool is_whole_input(const ConvGeometry &g) {
-  const ConvShape &s = g.shape;
-  return s.groups == 1 && s.kernel_h == s.in_h && s.kernel_w == s.in_w && !g.needs_boundary;
-}
-
-// The input extended beyond [0, W) x [0, H) as the padding mode says.
-Func extend(const ConvGeometry &g, ImageParam in) {
-  Region image = {Range(0, extent(g.shape.in_w)), Range(0, extent(g.shape.in_h))};
-  if (g.padding_mode == "replicate") return BoundaryConditions::repeat_edge(in, image);
-  if (g.padding_mode == "reflect")  // PyTorch 'reflect': the edge is not repeated
-    return BoundaryConditions::mirror_interior(in, image);
-  return BoundaryConditions::constant_exterior(in, 0.0f, image);
-}
-
-struct Inputs {
-  ImageParam x, weight, bias;
-  bool has_bias;
-  Expr bias_or_zero(const Expr &co) const { return has_bias ? bias(co) : Expr(0.0f); }
-};
-
-// The input channel of reduction index rz for output channel co.
-Expr input_channel(const ConvShape &s, const Expr &co, const RVar &rz) {
-  if (s.groups == 1) return rz;
-  int cig = extent(s.in_channels / s.groups), cog = extent(s.out_channels / s.groups);
-  return (co / cog) * cig + rz;
-}
 
 RDom reduction(const ConvShape &s) {
   return RDom(0, extent(s.kernel_w), 0, extent(s.kernel_h), 0, extent(s.in_channels / s.groups),
@@ -138,7 +56,7 @@ struct DirectFuncs {
 // out(x, y, co, n) = bias(co) + sum over (kx, ky, ci in group) of
 // w(kx, ky, ci, co) * padded(x*sx + kx*dx - pl, y*sy + ky*dy - pt, ci, n),
 // then the epilogue.
-void define_direct(DirectFuncs &f, const ConvGeometry &g, const Inputs &in,
+void define_direct(DirectFuncs &f, const ConvGeometry &g, const ConvInputs &in,
                    const FusedEpilogue &epilogue) {
   const ConvShape &s = g.shape;
   Var x = f.x, y = f.y, co = f.co, n = f.n;
@@ -204,7 +122,7 @@ struct FlatFuncs {
 // positions x >= out_w of each row read across the row's end; they are
 // computed and dropped. The epilogue runs on the copy out, where the
 // residual is indexed like the output and no dropped position is computed.
-void define_flat(FlatFuncs &f, const ConvGeometry &g, const Inputs &in,
+void define_flat(FlatFuncs &f, const ConvGeometry &g, const ConvInputs &in,
                  const FusedEpilogue &epilogue) {
   const ConvShape &s = g.shape;
   int pitch = extent(s.out_w + (s.kernel_w - 1) * s.dilation_w);
@@ -266,7 +184,7 @@ LoweredKernel lower_conv(const LowerRequest &req, ConvGeometry g, const ConvSche
   }
   ConvSchedule k = schedules::legalize(want, g.shape);
 
-  Inputs in{make_input(in_view, "x"), make_input(ws, "weight"), ImageParam(), g.has_bias};
+  ConvInputs in{make_input(in_view, "x"), make_input(ws, "weight"), ImageParam(), g.has_bias};
   std::vector<ImageParam> params = {in.x, in.weight};
   std::vector<ir::Shape> views = {in_view, ws};
   if (g.has_bias) {
@@ -295,11 +213,11 @@ LoweredKernel lower_conv(const LowerRequest &req, ConvGeometry g, const ConvSche
 }  // namespace
 
 LoweredKernel lower_conv2d_with(const LowerRequest &req, const ConvSchedule &schedule) {
-  return lower_conv(req, geometry(req), schedule);
+  return lower_conv(req, conv_geometry(req), schedule);
 }
 
-LoweredKernel lower_conv2d(const LowerRequest &req) {
-  ConvGeometry g = geometry(req);
+LoweredKernel lower_conv2d_direct(const LowerRequest &req) {
+  ConvGeometry g = conv_geometry(req);
   const ConvShape &s = g.shape;
   if (is_whole_input(g)) {
     schedules::DenseShape d{s.batch, s.in_channels * s.in_h * s.in_w, s.out_channels};
@@ -310,6 +228,20 @@ LoweredKernel lower_conv2d(const LowerRequest &req) {
   ConvShape view = s;
   if (is_pointwise(g)) view_pointwise(view);
   return lower_conv(req, g, schedules::default_conv_schedule(view, req.target));
+}
+
+LoweredKernel lower_conv2d(const LowerRequest &req) {
+  if (req.tuned.family == "conv2d")  // a tuned direct schedule (tune/)
+    return lower_conv2d_with(req, schedules::conv_schedule_from(req.tuned));
+  const ir::Attrs &a = req.node.attrs;
+  std::string algorithm = a.has("algorithm") ? a.get_string("algorithm") : "auto";
+  std::string unfit = ir::ops::conv_algorithm_unfit(algorithm, a, req.inputs[0].shape);
+  if (!unfit.empty()) throw InternalError("conv2d '" + req.node.name + "': " + unfit);
+  if (algorithm == "im2col") return lower_conv2d_im2col(req);
+  if (algorithm == "winograd_f2") return lower_conv2d_winograd(req, 2);
+  if (algorithm == "winograd_f4") return lower_conv2d_winograd(req, 4);
+  if (algorithm == "depthwise") return lower_conv2d_depthwise(req);
+  return lower_conv2d_direct(req);  // "direct" and "auto"
 }
 
 }  // namespace kiln::codegen::ops

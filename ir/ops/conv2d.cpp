@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "ir/grads/grad_rules.h"
+#include "ir/ops/conv_algorithm.h"
 #include "ir/ops/epilogue.h"
 #include "ir/ops/op_helpers.h"
 #include "ir/ops/window.h"
@@ -27,6 +28,9 @@ OpDef def_conv2d() {
        {"zeros", "replicate", "reflect"}},
       {"groups", AttrKind::Int, int64_t{1}, "channel groups"},
       {"use_bias", AttrKind::Bool, int64_t{1}, "add a bias per output channel"},
+      {"algorithm", AttrKind::String, std::string("auto"),
+       "how the kernel computes it (ir/ops/conv_algorithm.h); auto: the compiler picks",
+       conv_algorithm_choices()},
   };
   for (AttrSpec &spec : epilogue_attrs()) d.attrs.push_back(std::move(spec));
   d.infer = [](const Attrs &a, const std::vector<TensorType> &in) {
@@ -47,6 +51,9 @@ OpDef def_conv2d() {
         (std::max(w.pad_top, w.pad_bottom) >= x.shape[2] ||
          std::max(w.pad_left, w.pad_right) >= x.shape[3]))
       throw UserError("reflect padding must be smaller than the input size");
+    std::string algorithm = a.has("algorithm") ? a.get_string("algorithm") : "auto";
+    std::string unfit = conv_algorithm_unfit(algorithm, a, x.shape);
+    if (!unfit.empty()) throw UserError("algorithm: " + unfit);
     return std::vector<TensorType>{out};
   };
   d.params = [](const Attrs &a, const TensorType &x) {
