@@ -13,7 +13,8 @@ namespace fs = std::filesystem;
 namespace kiln::bench {
 
 CompiledModel::CompiledModel(const ir::Graph &g,
-                             std::function<void(const std::string &)> progress) {
+                             std::function<void(const std::string &)> progress,
+                             codegen::TunedLookup tuned) {
   dir_ = (fs::temp_directory_path() / "kiln-bench-XXXXXX").string();
   if (!mkdtemp(dir_.data())) throw UserError("cannot create a temporary folder for the library");
   try {
@@ -21,6 +22,7 @@ CompiledModel::CompiledModel(const ir::Graph &g,
     options.out_dir = dir_;
     options.cache_dir = codegen::default_cache_dir();
     options.progress = std::move(progress);
+    options.tuned = std::move(tuned);
     report_ = codegen::compile_library(g, options);
     library_ = std::make_unique<codegen::LoadedLibrary>(report_.shared_library, report_.name);
   } catch (...) {

@@ -17,7 +17,9 @@ namespace kiln::bench {
 class CompiledModel {
  public:
   // `progress` receives the compile's lines (may be empty).
-  CompiledModel(const ir::Graph &g, std::function<void(const std::string &)> progress);
+  // `tuned`: tuned schedules (tune/tuning_db.h); empty: the defaults.
+  CompiledModel(const ir::Graph &g, std::function<void(const std::string &)> progress,
+                codegen::TunedLookup tuned = {});
   ~CompiledModel();
   CompiledModel(const CompiledModel &) = delete;
   CompiledModel &operator=(const CompiledModel &) = delete;

@@ -53,7 +53,7 @@ void check_options(const BenchOptions &o) {
 
 ModelTiming bench_model(const ir::Graph &g, const BenchOptions &o) {
   check_options(o);
-  CompiledModel model(g, o.progress);
+  CompiledModel model(g, o.progress, o.tuned);
   const codegen::LoadedLibrary &lib = model.library();
   // The plan's steps are the first kernels of the compile, in order (a
   // training library lists its training kernels after them).

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "codegen/compile_library.h"
 #include "ir/graph.h"
 
 namespace kiln::bench {
@@ -17,6 +18,7 @@ struct BenchOptions {
   int threads = 0;    // the library's worker threads; 0: its default (one per core)
   uint64_t seed = 0;  // of the random inputs
   std::function<void(const std::string &)> progress;  // compile and timing lines; may be empty
+  codegen::TunedLookup tuned;  // tuned schedules (kiln bench --tuning-db); empty: the defaults
 };
 
 struct KernelTiming {

@@ -16,7 +16,7 @@
 // dynamically and does not suffer this. The header line shows the setting.
 //
 //   onednn_conv_bench [--set resnet50|vgg16|all] [--layer NAME] [--repeat N] [--rounds N]
-//                     [--threads N] [--algo direct|auto] [--layout any|nchw]
+//                     [--threads N] [--algo direct|auto] [--layout any|nchw] [--kiln-algo NAME]
 #include <omp.h>
 
 #include <algorithm>
@@ -96,13 +96,15 @@ struct Options {
   std::string layer;  // only this layer, when given
   int repeat = 10, rounds = 3, threads = 0;
   bool algo_auto = false, layout_any = true;
+  std::string kiln_algo = "auto";  // kiln's conv2d `algorithm` attribute
 };
 
 [[noreturn]] void usage_error(const std::string &why) {
   std::fprintf(
       stderr,
       "onednn_conv_bench: %s\nusage: onednn_conv_bench [--set resnet50|vgg16|all] [--layer NAME] "
-      "[--repeat N] [--rounds N] [--threads N] [--algo direct|auto] [--layout any|nchw]\n",
+      "[--repeat N] [--rounds N] [--threads N] [--algo direct|auto] [--layout any|nchw] "
+      "[--kiln-algo NAME]\n",
       why.c_str());
   std::exit(2);
 }
@@ -126,6 +128,8 @@ Options parse(int argc, char **argv) {
       o.threads = std::stoi(v);
     else if (a == "--algo" && (v == "direct" || v == "auto"))
       o.algo_auto = v == "auto";
+    else if (a == "--kiln-algo")
+      o.kiln_algo = v;
     else if (a == "--layout" && (v == "any" || v == "nchw"))
       o.layout_any = v == "any";
     else
@@ -155,7 +159,7 @@ LayerData layer_data(const ConvLayer &l, uint32_t seed) {
 }
 
 // kiln: a graph with one conv2d node, compiled like any model.
-kiln::ir::Graph conv_graph(const ConvLayer &l, const LayerData &d) {
+kiln::ir::Graph conv_graph(const ConvLayer &l, const LayerData &d, const std::string &algorithm) {
   using kiln::ir::DType;
   kiln::ir::Graph g;
   g.name = std::string("conv_") + l.name;
@@ -167,6 +171,7 @@ kiln::ir::Graph conv_graph(const ConvLayer &l, const LayerData &d) {
   a.set("kernel", std::vector<int64_t>{l.k, l.k});
   a.set("stride", std::vector<int64_t>{l.stride, l.stride});
   a.set("padding", std::vector<int64_t>{l.pad, l.pad, l.pad, l.pad});
+  a.set("algorithm", algorithm);
   int node = g.add_node("conv2d", "conv", {x, w, b}, a);
   g.mark_output(g.node(node).outputs[0]);
   return g;
@@ -330,7 +335,7 @@ int run(const Options &o) {
     std::fprintf(stderr, "[%zu/%zu] %s %s %s\n", i + 1, layers.size(), l.set, l.name,
                  shape_text(l).c_str());
     LayerData data = layer_data(l, static_cast<uint32_t>(100 + 7 * i));
-    kiln::bench::CompiledModel model(conv_graph(l, data), nullptr);
+    kiln::bench::CompiledModel model(conv_graph(l, data, o.kiln_algo), nullptr);
     model.library().set_num_threads(threads);
     kiln::codegen::LoadedLibrary::Instance kiln_conv(model.library());
     std::vector<float> kiln_out(static_cast<size_t>(l.f * l.out_h() * l.out_w()));

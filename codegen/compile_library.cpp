@@ -76,7 +76,9 @@ std::vector<std::string> api_symbols(const std::string &n, bool training) {
                                    "set_num_threads", "num_inputs", "num_outputs", "arena_bytes",
                                    "num_steps", "step_name", "run_profiled"};
   if (training)
-    for (const char *s : {"labels_size", "train_step", "weights_bytes", "get_weights", "set_weights"})
+    for (const char *s : {"labels_size", "train_step", "weights_bytes", "get_weights", "set_weights",
+                          "save_checkpoint", "load_checkpoint", "evaluate", "confusion_add",
+                          "classification_metrics"})
       syms.push_back(s);
   for (const char *kind : {"input", "output"})
     for (const char *what : {"name", "rank", "shape", "size"})
@@ -184,15 +186,19 @@ CompileReport compile_into(const ir::Graph &g, const CompileOptions &options) {
         progress(options, count + " " + node.op + " " + node.name + ": in place, no kernel");
         continue;
       }
-      CompiledKernel k = compiler.compile(graph, node);
+      std::optional<TunedChoice> tuned;
+      if (options.tuned) tuned = options.tuned(graph, node, target);
+      ir::Node chosen = node;
+      if (tuned && !tuned->algorithm.empty()) chosen.attrs.set("algorithm", tuned->algorithm);
+      CompiledKernel k = compiler.compile(graph, chosen, tuned ? tuned->knobs : schedules::ScheduleKnobs{});
       char line[512];
       std::snprintf(line, sizeof line, "%s %-12s %-20s %s", count.c_str(), node.op.c_str(), node.name.c_str(),
-                    k.from_cache ? "(cached)" : (std::to_string(k.compile_seconds).substr(0, 4) + "s").c_str());
+                    (k.from_cache ? std::string("(cached)") : std::to_string(k.compile_seconds).substr(0, 4) + "s").append(tuned ? " tuned" : "").c_str());
       progress(options, line);
       objects[k.fn_name] = k.object_path;
       steps.push_back({static_cast<int>(i), k.fn_name, k.lowered.input_views, k.lowered.output_views});
       report.kernels.push_back({node.name, node.op, k.fn_name, k.lowered.schedule, k.from_cache,
-                                k.compile_seconds});
+                                k.compile_seconds, tuned.has_value()});
     }
     return steps;
   };

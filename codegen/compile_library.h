@@ -10,13 +10,25 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "Halide.h"
+#include "codegen/schedules/schedule_knobs.h"
 #include "ir/graph.h"
 #include "passes/plan_memory.h"
 
 namespace kiln::codegen {
+
+// A tuned choice for one kernel (a tuning record, docs/tuning.md): the conv
+// algorithm to set on the node ("" keeps the node's) and the schedule knobs.
+struct TunedChoice {
+  std::string algorithm;
+  schedules::ScheduleKnobs knobs;
+};
+using TunedLookup = std::function<std::optional<TunedChoice>(
+    const ir::Graph &, const ir::Node &, const Halide::Target &)>;
 
 struct CompileOptions {
   std::string out_dir;
@@ -28,12 +40,15 @@ struct CompileOptions {
   // gets NAME_train_step and the weights accessors (docs/training.md). Its
   // parameters include every parameter of the model, by name.
   const ir::Graph *train_graph = nullptr;
+  // Tuned schedules by kernel (tune/tuning_db.h); empty or nullopt: defaults.
+  TunedLookup tuned;
 };
 
 struct KernelReport {
   std::string node, op, fn_name, schedule;
   bool from_cache = false;
   double seconds = 0;
+  bool tuned = false;  // compiled with a tuned choice (CompileOptions::tuned)
 };
 
 struct CompileReport {

@@ -16,7 +16,8 @@ namespace kiln::codegen {
 
 namespace {
 
-std::string kernel_key(const ir::Graph &g, const ir::Node &n, const Halide::Target &t) {
+std::string kernel_key(const ir::Graph &g, const ir::Node &n, const Halide::Target &t,
+                       const schedules::ScheduleKnobs &tuned) {
   std::string key = "kiln-kernel 1\n";
   key += codegen_fingerprint();
   key += "\nhalide " + std::to_string(HALIDE_VERSION_MAJOR) + "." +
@@ -25,6 +26,7 @@ std::string kernel_key(const ir::Graph &g, const ir::Node &n, const Halide::Targ
   for (const auto &[name, v] : n.attrs.all()) key += "attr " + name + "=" + ir::attr_str(v) + "\n";
   for (int v : n.inputs) key += "in " + ir::type_str(g.value(v).type) + "\n";
   for (int v : n.outputs) key += "out " + ir::type_str(g.value(v).type) + "\n";
+  if (!tuned.empty()) key += "tuned " + tuned.str() + "\n";
   return content_hash(key);
 }
 
@@ -72,9 +74,10 @@ std::string KernelCompiler::object_path(const std::string &key) const {
   return (cache_dir_.empty() ? scratch_dir_ : cache_dir_) + "/" + key + ".o";
 }
 
-CompiledKernel KernelCompiler::compile(const ir::Graph &g, const ir::Node &node) {
+CompiledKernel KernelCompiler::compile(const ir::Graph &g, const ir::Node &node,
+                                       const schedules::ScheduleKnobs &tuned) {
   CompiledKernel k;
-  LowerRequest request{node, g.input_types(node), {}, target_};
+  LowerRequest request{node, g.input_types(node), {}, target_, tuned};
   for (int v : node.outputs) request.outputs.push_back(g.value(v).type);
   // Halide's errors are not std::exceptions: keep their message.
   try {
@@ -82,7 +85,7 @@ CompiledKernel KernelCompiler::compile(const ir::Graph &g, const ir::Node &node)
   } catch (const Halide::Error &e) {
     throw InternalError("lowering node '" + node.name + "' (" + node.op + "): " + e.what());
   }
-  std::string key = kernel_key(g, node, target_);
+  std::string key = kernel_key(g, node, target_, tuned);
   k.fn_name = "kiln_k_" + key;
   k.object_path = object_path(key);
   if (!cache_dir_.empty() && fs::exists(k.object_path)) {

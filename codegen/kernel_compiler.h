@@ -33,7 +33,9 @@ class KernelCompiler {
   // An empty cache_dir disables caching: objects go to scratch_dir.
   KernelCompiler(Halide::Target target, std::string cache_dir, std::string scratch_dir);
 
-  CompiledKernel compile(const ir::Graph &g, const ir::Node &node);
+  // `tuned`: a tuned schedule for the node (docs/tuning.md), part of the key.
+  CompiledKernel compile(const ir::Graph &g, const ir::Node &node,
+                         const schedules::ScheduleKnobs &tuned = {});
   // Halide's runtime for the target, compiled once and cached like kernels.
   std::string runtime_object();
   const Halide::Target &target() const { return target_; }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "Halide.h"
+#include "codegen/schedules/schedule_knobs.h"
 #include "ir/graph.h"
 
 namespace kiln::codegen {
@@ -21,6 +22,9 @@ struct LowerRequest {
   std::vector<ir::TensorType> inputs;   // node input types (parameters included)
   std::vector<ir::TensorType> outputs;  // node output types
   Halide::Target target;
+  // A tuned schedule (tune/, docs/tuning.md); empty: the default heuristic.
+  // Read by the lowerings whose knob family it names (conv2d, dense).
+  schedules::ScheduleKnobs tuned = {};
 };
 
 struct LoweredKernel {

@@ -154,6 +154,18 @@ std::pair<std::string, Stored> read_tensor(Reader &r, uint32_t index, uint32_t c
   return {name, std::move(s)};
 }
 
+// A checkpoint of a training library (docs/training.md) also holds the
+// training state: the step counter and constants ("train.*") and each
+// parameter's optimizer state ("<parameter>.<state>"). Loading it as a
+// model's weights skips them.
+bool is_training_state(const ir::Graph &g, const std::string &name) {
+  if (name.rfind("train.", 0) == 0) return true;
+  const size_t dot = name.rfind('.');
+  if (dot == std::string::npos) return false;
+  const int owner = g.find_value(name.substr(0, dot));
+  return owner >= 0 && g.value(owner).kind == ir::ValueKind::Param;
+}
+
 }  // namespace
 
 void write_weights(const ir::Graph &g, const std::string &path) {
@@ -212,7 +224,8 @@ void read_weights_into(ir::Graph &g, const std::string &path) {
   }
   if (stored.size() != params.size()) {
     for (const auto &[name, tensor] : stored)
-      if (g.find_value(name) < 0 || g.value(g.find_value(name)).kind != ir::ValueKind::Param)
+      if ((g.find_value(name) < 0 || g.value(g.find_value(name)).kind != ir::ValueKind::Param) &&
+          !is_training_state(g, name))
         r.fail("the file holds '" + name + "', which is not a parameter of the model");
   }
   for (int id : params) {

@@ -13,7 +13,9 @@ namespace kiln::frontend {
 void write_weights(const ir::Graph &g, const std::string &path);
 // Replaces the data of every parameter of `g` with the file's; the file must
 // hold exactly the graph's parameters with the same shapes (UserError naming
-// the file and the parameter otherwise).
+// the file and the parameter otherwise), plus, for a training library's
+// checkpoint, training state that is skipped: "train.*" and
+// "<parameter>.<state>".
 void read_weights_into(ir::Graph &g, const std::string &path);
 
 }  // namespace kiln::frontend

@@ -13,6 +13,7 @@
 #include "passes/fold_constants.h"
 #include "passes/fuse_elementwise.h"
 #include "passes/fuse_epilogue.h"
+#include "passes/select_algorithm.h"
 
 namespace kiln::passes {
 
@@ -27,6 +28,11 @@ const std::vector<Pass> &all_passes() {
       {"fuse-elementwise", "fuse chains of elementwise nodes (activations, add/sub/mul/div, batch norm) into one kernel",
        fuse_elementwise},
       {"eliminate-concat", "let producers write straight into a concat's output", eliminate_concat},
+      {"select-algorithm", "choose each conv2d's algorithm (--conv-algo; default: the cost model)",
+       [](const ir::Graph &g) { return select_algorithm(g, ConvAlgoOptions{}); },
+       [](const ir::Graph &g, const PassOptions &o, PassRecord &r) {
+         return select_algorithm(g, o.conv_algo, &r.algorithm_choices);
+       }},
   };
   return passes;
 }
@@ -61,7 +67,7 @@ std::vector<std::string> passes_for_level(int level) {
   if (level < 0 || level > 2) throw UserError("optimization level must be 0, 1 or 2, got " + std::to_string(level));
   if (level == 0) return {};
   return {"eliminate-identity", "fold-constants", "fold-batchnorm", "fuse-epilogue",
-          "eliminate-dead-nodes", "fuse-elementwise", "eliminate-concat"};
+          "eliminate-dead-nodes", "fuse-elementwise", "eliminate-concat", "select-algorithm"};
 }
 
 ir::Graph run_passes(const ir::Graph &input, const PassOptions &options, std::vector<PassRecord> *records) {
@@ -74,9 +80,12 @@ ir::Graph run_passes(const ir::Graph &input, const PassOptions &options, std::ve
     const Pass &pass = get_pass(name);
     const size_t before = g.nodes.size();
     const std::map<std::string, int> ops_before = op_counts(g);
-    g = pass.run(g);
+    PassRecord record{name, before, 0, {}, {}};
+    g = pass.run_with_options ? pass.run_with_options(g, options, record) : pass.run(g);
     ir::verify_or_throw(g, "after pass " + name);
-    if (records) records->push_back({name, before, g.nodes.size(), op_changes(ops_before, g)});
+    record.nodes_after = g.nodes.size();
+    record.op_changes = op_changes(ops_before, g);
+    if (records) records->push_back(std::move(record));
     if (options.print && wants_dump(name)) options.print("// IR after " + name + "\n" + ir::print_graph(g));
   }
   return g;

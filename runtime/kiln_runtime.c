@@ -13,6 +13,12 @@ struct kiln_instance {
   halide_buffer_t *buffers;  /* one per plan argument */
   halide_dimension_t *dims;  /* storage for every buffer's dimensions */
   void **argv;               /* argv[i] = &buffers[i] */
+  /* Aligned copies of a caller's inputs and outputs that are not 64-byte
+   * aligned (made on the first run that needs them), and the host pointer
+   * each input and output gets this run. */
+  unsigned char *staging;
+  const unsigned char **input_host;
+  unsigned char **output_host;
   char error[512];
 };
 
@@ -37,6 +43,9 @@ static void kiln_instance_destroy(kiln_instance *inst) {
   free(inst->buffers);
   free(inst->dims);
   free(inst->argv);
+  free(inst->staging);
+  free((void *)inst->input_host);
+  free(inst->output_host);
   free(inst);
 }
 
@@ -85,7 +94,10 @@ static int kiln_instance_create(const kiln_plan *plan, kiln_instance **out) {
   inst->buffers = (halide_buffer_t *)calloc(plan->num_args ? plan->num_args : 1, sizeof(halide_buffer_t));
   inst->dims = (halide_dimension_t *)calloc(total_dims ? total_dims : 1, sizeof(halide_dimension_t));
   inst->argv = (void **)calloc(plan->num_args ? plan->num_args : 1, sizeof(void *));
-  if (!inst->arena || !inst->buffers || !inst->dims || !inst->argv) {
+  inst->input_host = (const unsigned char **)calloc(plan->num_inputs + 1, sizeof(void *));
+  inst->output_host = (unsigned char **)calloc(plan->num_outputs + 1, sizeof(void *));
+  if (!inst->arena || !inst->buffers || !inst->dims || !inst->argv || !inst->input_host ||
+      !inst->output_host) {
     kiln_instance_destroy(inst);
     return KILN_ERROR_ALLOC;
   }
@@ -104,6 +116,57 @@ static double kiln_now_seconds(void) {
   return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
+static size_t kiln_round_up_64(int64_t elements) {
+  return ((size_t)elements * sizeof(float) + 63) / 64 * 64;
+}
+
+static int kiln_misaligned(const void *p) { return ((uintptr_t)p & 63) != 0; }
+
+/* Picks the host pointer of every input and output for this run. Kernels may
+ * use aligned vector loads and stores on whole tensors (LLVM turns some
+ * full-mask predicated stores into aligned ones), so a caller's tensor that
+ * is not 64-byte aligned goes through the instance's own aligned copy:
+ * inputs are copied in here, outputs copied out after the run. */
+static int kiln_stage_io(kiln_instance *inst, const float *const *inputs, float *const *outputs) {
+  const kiln_plan *plan = inst->plan;
+  size_t needed = 0;
+  for (int i = 0; i < plan->num_inputs; i++)
+    if (kiln_misaligned(inputs[i])) needed += kiln_round_up_64(plan->inputs[i].size);
+  for (int k = 0; k < plan->num_outputs; k++)
+    if (kiln_misaligned(outputs[k])) needed += kiln_round_up_64(plan->outputs[k].size);
+  if (needed && !inst->staging) {
+    size_t all = 0;
+    for (int i = 0; i < plan->num_inputs; i++) all += kiln_round_up_64(plan->inputs[i].size);
+    for (int k = 0; k < plan->num_outputs; k++) all += kiln_round_up_64(plan->outputs[k].size);
+    inst->staging = (unsigned char *)kiln_aligned_alloc(all);
+    if (!inst->staging)
+      return kiln_fail(inst, KILN_ERROR_ALLOC, "run: out of memory for %s%s",
+                       "aligned copies of the inputs and outputs", "");
+  }
+  unsigned char *next = inst->staging;
+  for (int i = 0; i < plan->num_inputs; i++) {
+    inst->input_host[i] = (const unsigned char *)inputs[i];
+    if (!kiln_misaligned(inputs[i])) continue;
+    memcpy(next, inputs[i], (size_t)plan->inputs[i].size * sizeof(float));
+    inst->input_host[i] = next;
+    next += kiln_round_up_64(plan->inputs[i].size);
+  }
+  for (int k = 0; k < plan->num_outputs; k++) {
+    inst->output_host[k] = (unsigned char *)outputs[k];
+    if (!kiln_misaligned(outputs[k])) continue;
+    inst->output_host[k] = next;
+    next += kiln_round_up_64(plan->outputs[k].size);
+  }
+  return KILN_OK;
+}
+
+static void kiln_copy_out(kiln_instance *inst, float *const *outputs) {
+  const kiln_plan *plan = inst->plan;
+  for (int k = 0; k < plan->num_outputs; k++)
+    if (inst->output_host[k] != (unsigned char *)outputs[k])
+      memcpy(outputs[k], inst->output_host[k], (size_t)plan->outputs[k].size * sizeof(float));
+}
+
 /* Runs every step in order. When step_seconds is not NULL it receives each
  * step's wall time (one clock read between steps, so the cost is a few tens
  * of nanoseconds per step). */
@@ -118,10 +181,12 @@ static int kiln_instance_run_timed(kiln_instance *inst, const float *const *inpu
     if (!inputs[i]) return kiln_fail(inst, KILN_ERROR_ARGUMENT, "run: input '%s' is NULL%s", plan->inputs[i].name, "");
   for (int i = 0; i < plan->num_outputs; i++)
     if (!outputs[i]) return kiln_fail(inst, KILN_ERROR_ARGUMENT, "run: output '%s' is NULL%s", plan->outputs[i].name, "");
+  int staged = kiln_stage_io(inst, inputs, outputs);
+  if (staged != KILN_OK) return staged;
   for (int i = 0; i < plan->num_args; i++) {
     const kiln_arg *a = &plan->args[i];
-    if (a->storage == KILN_INPUT) inst->buffers[i].host = (uint8_t *)inputs[a->index];
-    if (a->storage == KILN_OUTPUT) inst->buffers[i].host = (uint8_t *)outputs[a->index] + a->offset;
+    if (a->storage == KILN_INPUT) inst->buffers[i].host = (uint8_t *)inst->input_host[a->index];
+    if (a->storage == KILN_OUTPUT) inst->buffers[i].host = inst->output_host[a->index] + a->offset;
   }
   double last = step_seconds ? kiln_now_seconds() : 0.0;
   for (int s = 0; s < plan->num_steps; s++) {
@@ -144,6 +209,7 @@ static int kiln_instance_run_timed(kiln_instance *inst, const float *const *inpu
       return KILN_ERROR_KERNEL;
     }
   }
+  kiln_copy_out(inst, outputs);
   return KILN_OK;
 }
 
@@ -158,6 +224,7 @@ static const char *kiln_status_string(int status) {
     case KILN_ERROR_ALLOC: return "out of memory";
     case KILN_ERROR_ARGUMENT: return "invalid argument";
     case KILN_ERROR_KERNEL: return "a kernel failed";
+    case KILN_ERROR_FILE: return "a file could not be read or written";
   }
   return "unknown status";
 }

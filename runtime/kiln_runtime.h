@@ -17,7 +17,8 @@ enum {
   KILN_OK = 0,
   KILN_ERROR_ALLOC = 1,    /* out of memory */
   KILN_ERROR_ARGUMENT = 2, /* a NULL or otherwise invalid argument */
-  KILN_ERROR_KERNEL = 3    /* a kernel reported an error (see the message) */
+  KILN_ERROR_KERNEL = 3,   /* a kernel reported an error (see the message) */
+  KILN_ERROR_FILE = 4      /* a checkpoint could not be read or written (training libraries) */
 };
 
 /* A kernel's entry point: Halide's argv form, one halide_buffer_t* per arg. */

@@ -437,7 +437,7 @@ INSTANTIATE_TEST_SUITE_P(
                  "add, avg_pool2d, batch_norm", "sequential"}},
         BadFile{"unknown_field.json",
                 {"layers[0].kernal: ", "unknown field \"kernal\" for conv2d",
-                 "did you mean \"kernel\"", "activation, dilation, filters, groups, kernel"}},
+                 "did you mean \"kernel\"", "activation, algorithm, dilation, filters, groups, kernel"}},
         BadFile{"missing_filters.json",
                 {"layers[0] (conv2d 'conv2d_1'): ", "conv2d needs the attribute \"filters\"",
                  "output channels"}},

@@ -16,16 +16,14 @@
 #include <map>
 #include <random>
 
-#include "codegen/compile_library.h"
-#include "codegen/kernel_compiler.h"
-#include "codegen/loaded_library.h"
 #include "ir/errors.h"
 #include "ir/ops/fused_elementwise.h"
 #include "ir/printer.h"
 #include "ir/verifier.h"
 #include "passes/pass_manager.h"
 #include "reference/interpreter.h"
-#include "test_util.h"
+#include "tests/library_test_util.h"
+#include "tests/test_util.h"
 
 namespace kiln {
 namespace {
@@ -327,25 +325,6 @@ TEST(FusedElementwiseOp, ShapeRuleAndCost) {
 // The compiled library computes what the reference does, with the pass and
 // without it (-O0). Shapes with odd extents exercise the vector tails; the
 // channel view and the 1-D view are both used.
-std::vector<reference::Tensor> run_compiled(const ir::Graph &g,
-                                            const std::vector<reference::Tensor> &inputs) {
-  testing::TempDir dir;
-  codegen::CompileOptions options;
-  options.out_dir = dir / "lib";
-  options.cache_dir = codegen::default_cache_dir();
-  codegen::CompileReport report = codegen::compile_library(g, options);
-  codegen::LoadedLibrary lib(report.shared_library, report.name);
-  codegen::LoadedLibrary::Instance instance(lib);
-  std::vector<reference::Tensor> outputs;
-  for (int id : g.outputs) outputs.emplace_back(g.value(id).type.shape);
-  std::vector<const float *> in;
-  std::vector<float *> out;
-  for (const auto &t : inputs) in.push_back(t.data.data());
-  for (auto &t : outputs) out.push_back(t.data.data());
-  instance.run(in, out);
-  return outputs;
-}
-
 TEST(FuseElementwise, CompiledWithAndWithoutThePassMatchesReference) {
   // 71121 elements: parallel chunks with a partial last chunk and vector tail.
   for (ir::Graph g : {bn_relu_conv({2, 5, 9, 7}), diamond({1, 3, 151, 157})}) {
@@ -353,8 +332,8 @@ TEST(FuseElementwise, CompiledWithAndWithoutThePassMatchesReference) {
     auto want = reference::run_graph(g, inputs);
     ir::Graph fused = passes::fuse_elementwise(g);
     EXPECT_EQ(count_op(fused, "fused_elementwise"), 1);
-    expect_close(run_compiled(g, inputs), want, 1e-4);
-    expect_close(run_compiled(fused, inputs), want, 1e-4);
+    expect_close(testing::run_compiled(g, inputs), want, 1e-4);
+    expect_close(testing::run_compiled(fused, inputs), want, 1e-4);
   }
 }
 

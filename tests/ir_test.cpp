@@ -118,62 +118,135 @@ std::vector<In> bn_ins(ir::Shape xs) {
 std::vector<InferCase> infer_cases() {
   return {
       // conv2d: out = (in + pads - ((k-1)*d + 1)) / s + 1
-      {"conv_valid", "conv2d", {x({1, 3, 32, 32}), w({6, 3, 5, 5}), w({6})},
-       conv(6, 5, 5, {{"use_bias", num(1)}}), "1x6x28x28"},
-      {"conv_same_stride1", "conv2d", {x({2, 3, 9, 7}), w({4, 3, 3, 3})},
-       conv(4, 3, 3, {{"padding", str("same")}}), "2x4x9x7"},
+      {"conv_valid",
+       "conv2d",
+       {x({1, 3, 32, 32}), w({6, 3, 5, 5}), w({6})},
+       conv(6, 5, 5, {{"use_bias", num(1)}}),
+       "1x6x28x28"},
+      {"conv_same_stride1",
+       "conv2d",
+       {x({2, 3, 9, 7}), w({4, 3, 3, 3})},
+       conv(4, 3, 3, {{"padding", str("same")}}),
+       "2x4x9x7"},
       // "same", stride 2, odd size: ceil(7/2) = 4.
-      {"conv_same_stride2_odd", "conv2d", {x({1, 3, 7, 7}), w({4, 3, 3, 3})},
-       conv(4, 3, 3, {{"padding", str("same")}, {"stride", pair(2, 2)}}), "1x4x4x4"},
+      {"conv_same_stride2_odd",
+       "conv2d",
+       {x({1, 3, 7, 7}), w({4, 3, 3, 3})},
+       conv(4, 3, 3, {{"padding", str("same")}, {"stride", pair(2, 2)}}),
+       "1x4x4x4"},
       // ceil(7/2) = 4 rows, ceil(11/3) = 4 columns with a 3x5 kernel.
-      {"conv_same_nonsquare", "conv2d", {x({1, 1, 7, 11}), w({2, 1, 3, 5})},
-       conv(2, 3, 5, {{"padding", str("same")}, {"stride", pair(2, 3)}}), "1x2x4x4"},
+      {"conv_same_nonsquare",
+       "conv2d",
+       {x({1, 1, 7, 11}), w({2, 1, 3, 5})},
+       conv(2, 3, 5, {{"padding", str("same")}, {"stride", pair(2, 3)}}),
+       "1x2x4x4"},
       // Dilation 2: a 3-tap kernel spans 5, so 7 -> 3; dilation 1 on W: 7 -> 5.
-      {"conv_dilation", "conv2d", {x({1, 1, 7, 7}), w({1, 1, 3, 3})},
-       conv(1, 3, 3, {{"dilation", pair(2, 1)}}), "1x1x3x5"},
-      {"conv_dilation_same", "conv2d", {x({1, 1, 7, 8}), w({1, 1, 3, 3})},
-       conv(1, 3, 3, {{"dilation", pair(2, 3)}, {"padding", str("same")}}), "1x1x7x8"},
+      {"conv_dilation",
+       "conv2d",
+       {x({1, 1, 7, 7}), w({1, 1, 3, 3})},
+       conv(1, 3, 3, {{"dilation", pair(2, 1)}}),
+       "1x1x3x5"},
+      {"conv_dilation_same",
+       "conv2d",
+       {x({1, 1, 7, 8}), w({1, 1, 3, 3})},
+       conv(1, 3, 3, {{"dilation", pair(2, 3)}, {"padding", str("same")}}),
+       "1x1x7x8"},
       // Explicit [t,l,b,r] = [1,2,3,4], stride (2,1): (5+4-3)/2+1 = 4, (5+6-3)+1 = 9.
-      {"conv_explicit_padding", "conv2d", {x({1, 1, 5, 5}), w({1, 1, 3, 3})},
-       conv(1, 3, 3, {{"padding", pads(1, 2, 3, 4)}, {"stride", pair(2, 1)}}), "1x1x4x9"},
-      {"conv_groups", "conv2d", {x({1, 4, 8, 8}), w({6, 2, 3, 3})},
-       conv(6, 3, 3, {{"groups", num(2)}}), "1x6x6x6"},
-      {"conv_depthwise_reflect", "conv2d", {x({1, 3, 4, 4}), w({3, 1, 3, 3})},
-       conv(3, 3, 3, {{"groups", num(3)}, {"padding", str("same")}, {"padding_mode", str("reflect")}}),
+      {"conv_explicit_padding",
+       "conv2d",
+       {x({1, 1, 5, 5}), w({1, 1, 3, 3})},
+       conv(1, 3, 3, {{"padding", pads(1, 2, 3, 4)}, {"stride", pair(2, 1)}}),
+       "1x1x4x9"},
+      {"conv_groups",
+       "conv2d",
+       {x({1, 4, 8, 8}), w({6, 2, 3, 3})},
+       conv(6, 3, 3, {{"groups", num(2)}}),
+       "1x6x6x6"},
+      {"conv_depthwise_reflect",
+       "conv2d",
+       {x({1, 3, 4, 4}), w({3, 1, 3, 3})},
+       conv(3, 3, 3,
+            {{"groups", num(3)}, {"padding", str("same")}, {"padding_mode", str("reflect")}}),
        "1x3x4x4"},
       {"dense", "dense", {x({2, 10}), w({5, 10}), w({5})}, attrs({{"units", num(5)}}), "2x5"},
-      {"dense_no_bias", "dense", {x({1, 3}), w({7, 3})}, attrs({{"units", num(7)}, {"use_bias", num(0)}}), "1x7"},
+      {"dense_no_bias",
+       "dense",
+       {x({1, 3}), w({7, 3})},
+       attrs({{"units", num(7)}, {"use_bias", num(0)}}),
+       "1x7"},
       // conv_transpose2d: out = (in-1)*s - pads + d*(k-1) + output_padding + 1:
       // (5-1)*2 - 2 + 2 + 1 + 1 = 10, (7-1)*2 - 2 + 2 + 1 + 1 = 14.
-      {"conv_transpose_s2", "conv_transpose2d", {x({1, 4, 5, 7}), w({4, 3, 3, 3})},
-       conv(6, 3, 3, {{"stride", pair(2, 2)}, {"padding", pads(1, 1, 1, 1)},
-                      {"output_padding", ir::AttrValue(ints{1, 1})}, {"groups", num(2)}}),
+      {"conv_transpose_s2",
+       "conv_transpose2d",
+       {x({1, 4, 5, 7}), w({4, 3, 3, 3})},
+       conv(6, 3, 3,
+            {{"stride", pair(2, 2)},
+             {"padding", pads(1, 1, 1, 1)},
+             {"output_padding", ir::AttrValue(ints{1, 1})},
+             {"groups", num(2)}}),
        "1x6x10x14"},
-      {"conv_transpose_valid", "conv_transpose2d", {x({2, 3, 4, 4}), w({3, 5, 2, 2}), w({5})},
-       conv(5, 2, 2, {{"use_bias", num(1)}}), "2x5x5x5"},
+      {"conv_transpose_valid",
+       "conv_transpose2d",
+       {x({2, 3, 4, 4}), w({3, 5, 2, 2}), w({5})},
+       conv(5, 2, 2, {{"use_bias", num(1)}}),
+       "2x5x5x5"},
       // Recurrent layers: [T, N, I] -> [T, N, H], or [N, H] for the last step.
-      {"rnn", "rnn", {x({7, 2, 3}), w({5, 3}), w({5, 5}), w({5}), w({5})},
-       attrs({{"hidden_size", num(5)}}), "7x2x5"},
-      {"lstm_last", "lstm", {x({7, 2, 3}), w({20, 3}), w({20, 5}), w({20}), w({20})},
-       attrs({{"hidden_size", num(5)}, {"return_sequences", num(0)}}), "2x5"},
-      {"gru_no_bias", "gru", {x({1, 4, 3}), w({15, 3}), w({15, 5})},
-       attrs({{"hidden_size", num(5)}, {"use_bias", num(0)}}), "1x4x5"},
+      {"rnn",
+       "rnn",
+       {x({7, 2, 3}), w({5, 3}), w({5, 5}), w({5}), w({5})},
+       attrs({{"hidden_size", num(5)}}),
+       "7x2x5"},
+      {"lstm_last",
+       "lstm",
+       {x({7, 2, 3}), w({20, 3}), w({20, 5}), w({20}), w({20})},
+       attrs({{"hidden_size", num(5)}, {"return_sequences", num(0)}}),
+       "2x5"},
+      {"gru_no_bias",
+       "gru",
+       {x({1, 4, 3}), w({15, 3}), w({15, 5})},
+       attrs({{"hidden_size", num(5)}, {"use_bias", num(0)}}),
+       "1x4x5"},
       // Pooling: the stride defaults to the kernel.
       {"max_pool_default_stride", "max_pool2d", {x({1, 2, 5, 5})}, pool(2), "1x2x2x2"},
-      {"max_pool_stride1", "max_pool2d", {x({1, 2, 5, 5})}, pool(2, {{"stride", pair(1, 1)}}), "1x2x4x4"},
-      {"max_pool_ceil", "max_pool2d", {x({1, 2, 5, 5})}, pool(2, {{"ceil_mode", num(1)}}), "1x2x3x3"},
+      {"max_pool_stride1",
+       "max_pool2d",
+       {x({1, 2, 5, 5})},
+       pool(2, {{"stride", pair(1, 1)}}),
+       "1x2x4x4"},
+      {"max_pool_ceil",
+       "max_pool2d",
+       {x({1, 2, 5, 5})},
+       pool(2, {{"ceil_mode", num(1)}}),
+       "1x2x3x3"},
       // 6, k3, s2, pad 1: floor (6+2-3)/2+1 = 3, ceil 4 (the last window starts at 5, inside).
-      {"max_pool_pad_floor", "max_pool2d", {x({1, 1, 6, 6})},
-       pool(3, {{"stride", pair(2, 2)}, {"padding", pads(1, 1, 1, 1)}}), "1x1x3x3"},
-      {"max_pool_pad_ceil", "max_pool2d", {x({1, 1, 6, 6})},
-       pool(3, {{"stride", pair(2, 2)}, {"padding", pads(1, 1, 1, 1)}, {"ceil_mode", num(1)}}), "1x1x4x4"},
+      {"max_pool_pad_floor",
+       "max_pool2d",
+       {x({1, 1, 6, 6})},
+       pool(3, {{"stride", pair(2, 2)}, {"padding", pads(1, 1, 1, 1)}}),
+       "1x1x3x3"},
+      {"max_pool_pad_ceil",
+       "max_pool2d",
+       {x({1, 1, 6, 6})},
+       pool(3, {{"stride", pair(2, 2)}, {"padding", pads(1, 1, 1, 1)}, {"ceil_mode", num(1)}}),
+       "1x1x4x4"},
       // 3, k2, s2, pad 1, ceil: rounding up gives 3, but the third window
       // would start at 4 - 1 = 3, in the end padding, so PyTorch drops it: 2.
-      {"max_pool_ceil_drops_window_in_padding", "max_pool2d", {x({1, 1, 3, 3})},
-       pool(2, {{"stride", pair(2, 2)}, {"padding", pads(1, 1, 1, 1)}, {"ceil_mode", num(1)}}), "1x1x2x2"},
-      {"avg_pool_same", "avg_pool2d", {x({1, 1, 5, 5})}, pool(2, {{"padding", str("same")}}), "1x1x3x3"},
-      {"avg_pool_ceil_count_pad", "avg_pool2d", {x({1, 1, 4, 4})},
-       pool(3, {{"stride", pair(2, 2)}, {"padding", pads(1, 1, 1, 1)}, {"ceil_mode", num(1)},
+      {"max_pool_ceil_drops_window_in_padding",
+       "max_pool2d",
+       {x({1, 1, 3, 3})},
+       pool(2, {{"stride", pair(2, 2)}, {"padding", pads(1, 1, 1, 1)}, {"ceil_mode", num(1)}}),
+       "1x1x2x2"},
+      {"avg_pool_same",
+       "avg_pool2d",
+       {x({1, 1, 5, 5})},
+       pool(2, {{"padding", str("same")}}),
+       "1x1x3x3"},
+      {"avg_pool_ceil_count_pad",
+       "avg_pool2d",
+       {x({1, 1, 4, 4})},
+       pool(3, {{"stride", pair(2, 2)},
+                {"padding", pads(1, 1, 1, 1)},
+                {"ceil_mode", num(1)},
                 {"count_include_pad", num(1)}}),
        "1x1x3x3"},
       {"global_avg_pool", "global_avg_pool", {x({2, 3, 7, 5})}, {}, "2x3x1x1"},
@@ -206,7 +279,11 @@ std::vector<InferCase> infer_cases() {
       {"prelu", "prelu", {x({2, 3, 4, 4}), w({3, 1, 1})}, {}, "2x3x4x4"},
       {"scale_channels", "scale_channels", {x({2, 8, 4, 4}), x({2, 8})}, {}, "2x8x4x4"},
       {"scale_channels_4d", "scale_channels", {x({2, 8, 4, 4}), x({2, 8, 1, 1})}, {}, "2x8x4x4"},
-      {"concat_channels", "concat", {x({1, 2, 4, 4}), x({1, 3, 4, 4}), x({1, 1, 4, 4})}, {}, "1x6x4x4"},
+      {"concat_channels",
+       "concat",
+       {x({1, 2, 4, 4}), x({1, 3, 4, 4}), x({1, 1, 4, 4})},
+       {},
+       "1x6x4x4"},
       {"concat_last", "concat", {x({2, 3}), x({2, 5})}, attrs({{"axis", num(-1)}}), "2x8"},
       {"concat_batch", "concat", {x({1, 3}), x({4, 3})}, attrs({{"axis", num(0)}}), "5x3"},
       {"concat_one_input", "concat", {x({1, 3})}, {}, "1x3"},
@@ -215,49 +292,141 @@ std::vector<InferCase> infer_cases() {
       {"flatten_axis2", "flatten", {x({2, 3, 4, 5})}, attrs({{"axis", num(2)}}), "6x20"},
       {"flatten_axis_rank", "flatten", {x({2, 3, 4, 5})}, attrs({{"axis", num(4)}}), "120x1"},
       {"dropout", "dropout", {x({2, 8})}, attrs({{"rate", 0.25}}), "2x8"},
-      {"fused_elementwise", "fused_elementwise", {x({2, 3, 2}), w({3}), w({3}), x({2, 3, 2})},
-       attrs({{"program", str("scale_shift(x0,x1,x2); add(t0,x3); relu(t1)")}}), "2x3x2"},
+      {"fused_elementwise",
+       "fused_elementwise",
+       {x({2, 3, 2}), w({3}), w({3}), x({2, 3, 2})},
+       attrs({{"program", str("scale_shift(x0,x1,x2); add(t0,x3); relu(t1)")}}),
+       "2x3x2"},
       // Training ops (docs/training.md); multi-output ops show output 0.
       {"relu_backward", "relu_backward", {x({2, 3}), x({2, 3})}, {}, "2x3"},
       {"sigmoid_backward", "sigmoid_backward", {x({4}), x({4})}, {}, "4"},
       {"tanh_backward", "tanh_backward", {x({1, 5}), x({1, 5})}, {}, "1x5"},
-      {"softmax_backward", "softmax_backward", {x({2, 4, 3}), x({2, 4, 3})}, attrs({{"axis", num(1)}}), "2x4x3"},
-      // The input of a stride-2 3x3 conv that gave 3x3 was 7x6 ("same": ceil(7/2) = 4, so valid here).
-      {"conv2d_backward_data", "conv2d_backward_data", {x({2, 6, 3, 2}), w({6, 2, 3, 3})},
-       attrs({{"kernel", pair(3, 3)}, {"stride", pair(2, 2)}, {"groups", num(2)}, {"input_size", pair(7, 6)}}),
+      {"softmax_backward",
+       "softmax_backward",
+       {x({2, 4, 3}), x({2, 4, 3})},
+       attrs({{"axis", num(1)}}),
+       "2x4x3"},
+      // The input of a stride-2 3x3 conv that gave 3x3 was 7x6 ("same": ceil(7/2) = 4, so valid
+      // here).
+      {"conv2d_backward_data",
+       "conv2d_backward_data",
+       {x({2, 6, 3, 2}), w({6, 2, 3, 3})},
+       attrs({{"kernel", pair(3, 3)},
+              {"stride", pair(2, 2)},
+              {"groups", num(2)},
+              {"input_size", pair(7, 6)}}),
        "2x4x7x6"},
-      {"conv2d_backward_weight", "conv2d_backward_weight", {x({2, 6, 3, 2}), x({2, 4, 7, 6})},
-       attrs({{"kernel", pair(3, 3)}, {"stride", pair(2, 2)}, {"groups", num(2)}}), "6x2x3x3"},
+      {"conv2d_backward_weight",
+       "conv2d_backward_weight",
+       {x({2, 6, 3, 2}), x({2, 4, 7, 6})},
+       attrs({{"kernel", pair(3, 3)}, {"stride", pair(2, 2)}, {"groups", num(2)}}),
+       "6x2x3x3"},
       {"channel_sum", "channel_sum", {x({2, 5, 3, 3})}, {}, "5"},
       // (3-1)*2+1 + 1 + 2 = 8 rows, (2-1)*3+1 + 0 + 1 = 5 columns.
-      {"dilate_pad", "dilate_pad", {x({1, 2, 3, 2})},
-       attrs({{"stride", pair(2, 3)}, {"padding", ir::AttrValue(ints{1, 0, 2, 1})}}), "1x2x8x5"},
-      {"flip_conv_weight", "flip_conv_weight", {w({6, 2, 3, 1})}, attrs({{"groups", num(3)}}), "6x2x3x1"},
-      {"max_pool2d_backward", "max_pool2d_backward", {x({1, 2, 2, 2}), x({1, 2, 5, 5})}, pool(2), "1x2x5x5"},
-      {"avg_pool2d_backward", "avg_pool2d_backward", {x({1, 2, 3, 3})},
-       pool(2, {{"ceil_mode", num(1)}, {"input_size", pair(5, 5)}}), "1x2x5x5"},
+      {"dilate_pad",
+       "dilate_pad",
+       {x({1, 2, 3, 2})},
+       attrs({{"stride", pair(2, 3)}, {"padding", ir::AttrValue(ints{1, 0, 2, 1})}}),
+       "1x2x8x5"},
+      {"flip_conv_weight",
+       "flip_conv_weight",
+       {w({6, 2, 3, 1})},
+       attrs({{"groups", num(3)}}),
+       "6x2x3x1"},
+      {"max_pool2d_backward",
+       "max_pool2d_backward",
+       {x({1, 2, 2, 2}), x({1, 2, 5, 5})},
+       pool(2),
+       "1x2x5x5"},
+      {"avg_pool2d_backward",
+       "avg_pool2d_backward",
+       {x({1, 2, 3, 3})},
+       pool(2, {{"ceil_mode", num(1)}, {"input_size", pair(5, 5)}}),
+       "1x2x5x5"},
       {"batch_norm_train", "batch_norm_train", {x(bn_x), w({3}), w({3})}, {}, "2x3x4x4"},
-      {"batch_norm_backward", "batch_norm_backward", {x(bn_x), x(bn_x), w({3}), x({3}), x({3})}, {}, "2x3x4x4"},
-      {"running_stat_update", "running_stat_update", {w({3}), x({3})}, attrs({{"momentum", 0.1}}), "3"},
-      {"dropout_train", "dropout_train", {x({2, 8}), w({1})}, attrs({{"rate", 0.25}, {"seed", num(3)}}), "2x8"},
+      {"batch_norm_backward",
+       "batch_norm_backward",
+       {x(bn_x), x(bn_x), w({3}), x({3}), x({3})},
+       {},
+       "2x3x4x4"},
+      {"running_stat_update",
+       "running_stat_update",
+       {w({3}), x({3})},
+       attrs({{"momentum", 0.1}}),
+       "3"},
+      {"dropout_train",
+       "dropout_train",
+       {x({2, 8}), w({1})},
+       attrs({{"rate", 0.25}, {"seed", num(3)}}),
+       "2x8"},
       {"dropout_backward", "dropout_backward", {x({2, 8}), w({1})}, attrs({{"rate", 0.25}}), "2x8"},
-      {"slice", "slice", {x({2, 7, 3})}, attrs({{"axis", num(1)}, {"start", num(2)}, {"length", num(4)}}), "2x4x3"},
-      {"reshape", "reshape", {x({2, 12})}, attrs({{"shape", ir::AttrValue(ints{2, 3, 2, 2})}}), "2x3x2x2"},
+      {"slice",
+       "slice",
+       {x({2, 7, 3})},
+       attrs({{"axis", num(1)}, {"start", num(2)}, {"length", num(4)}}),
+       "2x4x3"},
+      {"reshape",
+       "reshape",
+       {x({2, 12})},
+       attrs({{"shape", ir::AttrValue(ints{2, 3, 2, 2})}}),
+       "2x3x2x2"},
       {"transpose", "transpose", {x({2, 5})}, {}, "5x2"},
       {"mse_loss", "mse_loss", {x({4, 3}), x({4, 3})}, {}, "1"},
       {"bce_loss", "bce_loss", {x({4}), x({4})}, {}, "1"},
       {"bce_with_logits_loss", "bce_with_logits_loss", {x({4, 1}), x({4, 1})}, {}, "1"},
       {"softmax_cross_entropy", "softmax_cross_entropy", {x({4, 10}), x({4})}, {}, "1"},
       {"sgd_update", "sgd_update", {w({3, 2}), x({3, 2}), x({1})}, {}, "3x2"},
-      {"momentum_update", "momentum_update", {w({3}), x({3}), x({1}), w({3})}, attrs({{"nesterov", num(1)}}), "3"},
+      {"momentum_update",
+       "momentum_update",
+       {w({3}), x({3}), x({1}), w({3})},
+       attrs({{"nesterov", num(1)}}),
+       "3"},
       {"adagrad_update", "adagrad_update", {w({3}), x({3}), x({1}), w({3})}, {}, "3"},
       {"rmsprop_update", "rmsprop_update", {w({3}), x({3}), x({1}), w({3})}, {}, "3"},
       {"adam_update", "adam_update", {w({3}), x({3}), x({1}), w({3}), w({3}), w({1})}, {}, "3"},
-      {"learning_rate", "learning_rate", {w({1})}, attrs({{"lr", 0.1}, {"schedule", str("cosine")}}), "1"},
+      {"learning_rate",
+       "learning_rate",
+       {w({1})},
+       attrs({{"lr", 0.1}, {"schedule", str("cosine")}}),
+       "1"},
+      // Backward ops of the later layers (tests/grad_rules_new_ops_test.cpp has their values).
+      {"activation_backward",
+       "activation_backward",
+       {x({2, 3}), x({2, 3})},
+       attrs({{"activation", str("elu")}, {"alpha", 0.5}}),
+       "2x3"},
+      {"log_softmax_backward", "log_softmax_backward", {x({2, 4}), x({2, 4})}, {}, "2x4"},
+      {"lrn_backward",
+       "lrn_backward",
+       {x({1, 5, 2, 2}), x({1, 5, 2, 2})},
+       attrs({{"size", num(3)}}),
+       "1x5x2x2"},
+      {"sum_to_shape",
+       "sum_to_shape",
+       {x({2, 3, 4})},
+       attrs({{"shape", ir::AttrValue(ints{3, 1})}}),
+       "3x1"},
+      {"broadcast_to",
+       "broadcast_to",
+       {x({3, 1})},
+       attrs({{"shape", ir::AttrValue(ints{2, 3, 4})}}),
+       "2x3x4"},
       // ONNX import's ops (tests/onnx_ops_test.cpp has their values).
-      {"permute", "permute", {x({2, 3, 4, 5})}, attrs({{"perm", ir::AttrValue(ints{0, 2, 3, 1})}}), "2x4x5x3"},
-      {"pad", "pad", {x({1, 2, 3})}, attrs({{"pads", ir::AttrValue(ints{0, 1, 2, 0, 0, 3})}}), "1x3x8"},
-      {"reduce_mean", "reduce_mean", {x({2, 3, 4, 5})}, attrs({{"axes", ir::AttrValue(ints{1, 2})}}), "2x1x1x5"},
+      {"permute",
+       "permute",
+       {x({2, 3, 4, 5})},
+       attrs({{"perm", ir::AttrValue(ints{0, 2, 3, 1})}}),
+       "2x4x5x3"},
+      {"pad",
+       "pad",
+       {x({1, 2, 3})},
+       attrs({{"pads", ir::AttrValue(ints{0, 1, 2, 0, 0, 3})}}),
+       "1x3x8"},
+      {"reduce_mean",
+       "reduce_mean",
+       {x({2, 3, 4, 5})},
+       attrs({{"axes", ir::AttrValue(ints{1, 2})}}),
+       "2x1x1x5"},
       {"log_softmax", "log_softmax", {x({4, 10})}, {}, "4x10"},
       {"matmul", "matmul", {x({2, 1, 3, 4}), x({5, 4, 6})}, {}, "2x5x3x6"},
   };
@@ -276,7 +445,8 @@ INSTANTIATE_TEST_SUITE_P(Ops, InferTest, ::testing::ValuesIn(infer_cases()),
 TEST(Infer, TableCoversEveryOp) {
   std::set<std::string> covered;
   for (const auto &c : infer_cases()) covered.insert(c.op);
-  for (const auto &op : ir::op_names()) EXPECT_TRUE(covered.count(op)) << "no shape case for " << op;
+  for (const auto &op : ir::op_names())
+    EXPECT_TRUE(covered.count(op)) << "no shape case for " << op;
 }
 
 TEST(Infer, OutputTypeIsPlainF32) {
@@ -302,7 +472,8 @@ TEST(Infer, NodeOutputValueTakesTheNodeName) {
 
 TEST(Infer, AddNodeFillsDefaults) {
   ir::Graph g;
-  const ir::Node &n = g.nodes[build(g, "conv2d", {x({1, 1, 4, 4}), w({1, 1, 3, 3})}, conv(1, 3, 3))];
+  const ir::Node &n =
+      g.nodes[build(g, "conv2d", {x({1, 1, 4, 4}), w({1, 1, 3, 3})}, conv(1, 3, 3))];
   EXPECT_EQ(n.attrs.get_ints("stride"), ints({1, 1}));
   EXPECT_EQ(n.attrs.get_ints("dilation"), ints({1, 1}));
   EXPECT_EQ(n.attrs.get_string("padding"), "valid");
@@ -322,7 +493,8 @@ ir::Window2d window(ir::Attrs a, int64_t h, int64_t w, bool pool = false, bool c
 
 TEST(Window, SameStride2OddSizeSplitsPaddingEvenly) {
   // in 7, k 3, s 2: out 4, total (4-1)*2 + 3 - 7 = 2 -> 1 and 1.
-  ir::Window2d wd = window(attrs({{"kernel", pair(3, 3)}, {"stride", pair(2, 2)}, {"padding", str("same")}}), 7, 7);
+  ir::Window2d wd = window(
+      attrs({{"kernel", pair(3, 3)}, {"stride", pair(2, 2)}, {"padding", str("same")}}), 7, 7);
   EXPECT_EQ(wd.out_h, 4);
   EXPECT_EQ(wd.pad_top, 1);
   EXPECT_EQ(wd.pad_bottom, 1);
@@ -331,7 +503,8 @@ TEST(Window, SameStride2OddSizeSplitsPaddingEvenly) {
 TEST(Window, SameStride2PutsTheOddPixelAtTheEnd) {
   // in 8, k 3, s 2: out 4, total 3*2 + 3 - 8 = 1 -> top 0, bottom 1 (TensorFlow).
   // in 11, k 5, s 3 (width): out 4, total 3*3 + 5 - 11 = 3 -> left 1, right 2.
-  ir::Window2d wd = window(attrs({{"kernel", pair(3, 5)}, {"stride", pair(2, 3)}, {"padding", str("same")}}), 8, 11);
+  ir::Window2d wd = window(
+      attrs({{"kernel", pair(3, 5)}, {"stride", pair(2, 3)}, {"padding", str("same")}}), 8, 11);
   EXPECT_EQ(wd.out_h, 4);
   EXPECT_EQ(wd.out_w, 4);
   EXPECT_EQ(wd.pad_top, 0);
@@ -342,14 +515,16 @@ TEST(Window, SameStride2PutsTheOddPixelAtTheEnd) {
 
 TEST(Window, SameNeverPadsNegatively) {
   // in 6, k 1, s 2: out 3, needed 2*2 + 1 - 6 < 0 -> no padding.
-  ir::Window2d wd = window(attrs({{"kernel", pair(1, 1)}, {"stride", pair(2, 2)}, {"padding", str("same")}}), 6, 6);
+  ir::Window2d wd = window(
+      attrs({{"kernel", pair(1, 1)}, {"stride", pair(2, 2)}, {"padding", str("same")}}), 6, 6);
   EXPECT_EQ(wd.out_h, 3);
   EXPECT_EQ(wd.pad_top + wd.pad_bottom, 0);
 }
 
 TEST(Window, SameWithDilation) {
   // in 7, k 3, d 2 (span 5), s 1: out 7, total 6 + 5 - 7 = 4 -> 2 and 2.
-  ir::Window2d wd = window(attrs({{"kernel", pair(3, 3)}, {"dilation", pair(2, 2)}, {"padding", str("same")}}), 7, 7);
+  ir::Window2d wd = window(
+      attrs({{"kernel", pair(3, 3)}, {"dilation", pair(2, 2)}, {"padding", str("same")}}), 7, 7);
   EXPECT_EQ(wd.out_h, 7);
   EXPECT_EQ(wd.pad_top, 2);
   EXPECT_EQ(wd.pad_bottom, 2);
@@ -363,7 +538,8 @@ TEST(Window, StrideDefaultsToKernelOnlyForPooling) {
 }
 
 TEST(Window, CeilModeDropsAWindowStartingInTheEndPadding) {
-  ir::Attrs a = attrs({{"kernel", pair(2, 2)}, {"stride", pair(2, 2)}, {"padding", pads(1, 1, 1, 1)}});
+  ir::Attrs a =
+      attrs({{"kernel", pair(2, 2)}, {"stride", pair(2, 2)}, {"padding", pads(1, 1, 1, 1)}});
   EXPECT_EQ(window(a, 3, 3, true, false).out_h, 2);
   EXPECT_EQ(window(a, 3, 3, true, true).out_h, 2);
   // Without padding a partial window that starts inside the input is kept.
@@ -393,7 +569,9 @@ TEST(Errors, AddShapeMismatchNamesNodeAndBothShapes) {
 
 TEST(Errors, ConcatMismatchNamesNodeShapesAndAxis) {
   std::string e = error_of("concat", {x({1, 2, 4, 4}), x({1, 2, 4, 5})}, {}, "cat");
-  EXPECT_EQ(e, "node 'cat' (concat): input 1 has shape 1x2x4x5, which does not match 1x2x4x4 outside axis 1");
+  EXPECT_EQ(e,
+            "node 'cat' (concat): input 1 has shape 1x2x4x5, which does not match 1x2x4x4 outside "
+            "axis 1");
   e = error_of("concat", {x({1, 2}), x({1, 2, 1})}, attrs({{"axis", num(-1)}}), "cat");
   EXPECT_CONTAINS(e, "node 'cat'");
   EXPECT_CONTAINS(e, "1x2x1");
@@ -401,9 +579,11 @@ TEST(Errors, ConcatMismatchNamesNodeShapesAndAxis) {
 }
 
 TEST(Errors, WeightShapeMismatch) {
-  std::string e = error_of("conv2d", {x({1, 4, 8, 8}), w({6, 4, 3, 3})}, conv(6, 3, 3, {{"groups", num(2)}}), "c");
+  std::string e = error_of("conv2d", {x({1, 4, 8, 8}), w({6, 4, 3, 3})},
+                           conv(6, 3, 3, {{"groups", num(2)}}), "c");
   EXPECT_EQ(e, "node 'c' (conv2d): the weight must have shape 6x2x3x3, got 6x4x3x3");
-  e = error_of("dense", {x({2, 10}), w({10, 5})}, attrs({{"units", num(5)}, {"use_bias", num(0)}}), "fc");
+  e = error_of("dense", {x({2, 10}), w({10, 5})}, attrs({{"units", num(5)}, {"use_bias", num(0)}}),
+               "fc");
   EXPECT_EQ(e, "node 'fc' (dense): the weight must have shape 5x10, got 10x5");
   e = error_of("batch_norm", {x({1, 3, 2, 2}), w({3}), w({4}), w({3}), w({3})}, {}, "bn");
   EXPECT_EQ(e, "node 'bn' (batch_norm): beta must have shape 3, got 4");
@@ -415,7 +595,8 @@ TEST(Errors, BiasMissingOrUnexpected) {
                            attrs({{"filters", num(2)}, {"kernel", pair(3, 3)}}), "c");
   EXPECT_CONTAINS(e, "node 'c' (conv2d): ");
   EXPECT_CONTAINS(e, "bias");
-  e = error_of("dense", {x({1, 3}), w({2, 3}), w({2})}, attrs({{"units", num(2)}, {"use_bias", num(0)}}), "fc");
+  e = error_of("dense", {x({1, 3}), w({2, 3}), w({2})},
+               attrs({{"units", num(2)}, {"use_bias", num(0)}}), "fc");
   EXPECT_CONTAINS(e, "node 'fc' (dense): ");
   EXPECT_CONTAINS(e, "bias");
   e = error_of("dense", {x({1, 3}), w({2, 3}), w({3})}, attrs({{"units", num(2)}}), "fc");
@@ -425,9 +606,11 @@ TEST(Errors, BiasMissingOrUnexpected) {
 TEST(Errors, RankErrors) {
   EXPECT_EQ(error_of("conv2d", {x({3, 8, 8}), w({1, 3, 3, 3})}, conv(1, 3, 3), "c"),
             "node 'c' (conv2d): the input (NCHW) must have rank 4, got 3x8x8");
-  EXPECT_EQ(error_of("dense", {x({1, 3, 2, 2}), w({2, 12})}, attrs({{"units", num(2)}, {"use_bias", num(0)}}), "fc"),
-            "node 'fc' (dense): the input must be 2-D [batch, features], got 1x3x2x2 (add a flatten "
-            "layer before it)");
+  EXPECT_EQ(
+      error_of("dense", {x({1, 3, 2, 2}), w({2, 12})},
+               attrs({{"units", num(2)}, {"use_bias", num(0)}}), "fc"),
+      "node 'fc' (dense): the input must be 2-D [batch, features], got 1x3x2x2 (add a flatten "
+      "layer before it)");
   EXPECT_EQ(error_of("max_pool2d", {x({4, 4})}, pool(2), "p"),
             "node 'p' (max_pool2d): the input (NCHW) must have rank 4, got 4x4");
   EXPECT_EQ(error_of("global_avg_pool", {x({1, 4, 4})}, {}, "g"),
@@ -445,29 +628,39 @@ TEST(Errors, AxisOutOfRange) {
             "node 'cat' (concat): concat axis 2 is out of range for rank 2");
   EXPECT_EQ(error_of("flatten", {x({2, 3, 4, 5})}, attrs({{"axis", num(5)}}), "f"),
             "node 'f' (flatten): axis 5 is out of range for rank 4");
-  EXPECT_CONTAINS(error_of("flatten", {x({2, 3})}, attrs({{"axis", num(-1)}}), "f"), "axis -1 is out of range");
+  EXPECT_CONTAINS(error_of("flatten", {x({2, 3})}, attrs({{"axis", num(-1)}}), "f"),
+                  "axis -1 is out of range");
 }
 
 TEST(Errors, WindowErrors) {
   EXPECT_EQ(error_of("conv2d", {x({1, 1, 2, 2}), w({1, 1, 3, 3})}, conv(1, 3, 3), "c"),
             "node 'c' (conv2d): the window 3x3 (dilation 1x1) does not fit the padded input 2x2");
-  EXPECT_EQ(error_of("conv2d", {x({1, 1, 5, 5}), w({1, 1, 3, 3})}, conv(1, 3, 3, {{"dilation", pair(3, 3)}}), "c"),
+  EXPECT_EQ(error_of("conv2d", {x({1, 1, 5, 5}), w({1, 1, 3, 3})},
+                     conv(1, 3, 3, {{"dilation", pair(3, 3)}}), "c"),
             "node 'c' (conv2d): the window 3x3 (dilation 3x3) does not fit the padded input 5x5");
-  EXPECT_EQ(error_of("conv2d", {x({1, 4, 5, 5}), w({6, 1, 3, 3})}, conv(6, 3, 3, {{"groups", num(3)}}), "c"),
+  EXPECT_EQ(error_of("conv2d", {x({1, 4, 5, 5}), w({6, 1, 3, 3})},
+                     conv(6, 3, 3, {{"groups", num(3)}}), "c"),
             "node 'c' (conv2d): groups (3) must divide the input channels (4) and the filters (6)");
-  EXPECT_EQ(error_of("conv2d", {x({1, 1, 3, 3}), w({1, 1, 1, 1})},
-                     conv(1, 1, 1, {{"padding", pads(3, 0, 0, 0)}, {"padding_mode", str("reflect")}}), "c"),
-            "node 'c' (conv2d): reflect padding must be smaller than the input size");
+  EXPECT_EQ(
+      error_of("conv2d", {x({1, 1, 3, 3}), w({1, 1, 1, 1})},
+               conv(1, 1, 1, {{"padding", pads(3, 0, 0, 0)}, {"padding_mode", str("reflect")}}),
+               "c"),
+      "node 'c' (conv2d): reflect padding must be smaller than the input size");
   // Replicate has no such limit.
-  EXPECT_EQ(error_of("conv2d", {x({1, 1, 3, 3}), w({1, 1, 1, 1})},
-                     conv(1, 1, 1, {{"padding", pads(3, 0, 0, 0)}, {"padding_mode", str("replicate")}}), "c"),
-            "");
-  EXPECT_EQ(error_of("conv2d", {x({1, 1, 5, 5}), w({1, 1, 3, 3})}, conv(1, 3, 3, {{"stride", pair(0, 1)}}), "c"),
+  EXPECT_EQ(
+      error_of("conv2d", {x({1, 1, 3, 3}), w({1, 1, 1, 1})},
+               conv(1, 1, 1, {{"padding", pads(3, 0, 0, 0)}, {"padding_mode", str("replicate")}}),
+               "c"),
+      "");
+  EXPECT_EQ(error_of("conv2d", {x({1, 1, 5, 5}), w({1, 1, 3, 3})},
+                     conv(1, 3, 3, {{"stride", pair(0, 1)}}), "c"),
             "node 'c' (conv2d): strides must be positive");
-  EXPECT_EQ(error_of("conv2d", {x({1, 1, 5, 5}), w({1, 1, 3, 3})}, conv(1, 3, 3, {{"padding", pads(0, -1, 0, 0)}}), "c"),
+  EXPECT_EQ(error_of("conv2d", {x({1, 1, 5, 5}), w({1, 1, 3, 3})},
+                     conv(1, 3, 3, {{"padding", pads(0, -1, 0, 0)}}), "c"),
             "node 'c' (conv2d): padding amounts must not be negative");
-  EXPECT_EQ(error_of("max_pool2d", {x({1, 1, 5, 5})}, pool(2, {{"padding", pads(2, 0, 0, 0)}}), "p"),
-            "node 'p' (max_pool2d): pooling padding must be smaller than the window");
+  EXPECT_EQ(
+      error_of("max_pool2d", {x({1, 1, 5, 5})}, pool(2, {{"padding", pads(2, 0, 0, 0)}}), "p"),
+      "node 'p' (max_pool2d): pooling padding must be smaller than the window");
   EXPECT_EQ(error_of("conv2d", {x({1, 1, 5, 5}), w({0, 1, 3, 3})}, conv(0, 3, 3), "c"),
             "node 'c' (conv2d): filters must be positive");
 }
@@ -477,7 +670,8 @@ TEST(Errors, OtherValueChecks) {
             "node 'd' (dropout): rate must be in [0, 1), got 1.000000");
   EXPECT_EQ(error_of("batch_norm", bn_ins({1, 2}), attrs({{"epsilon", -1.0}}), "bn"),
             "node 'bn' (batch_norm): epsilon must not be negative");
-  EXPECT_EQ(error_of("dense", {x({1, 3}), w({1, 3})}, attrs({{"units", num(0)}, {"use_bias", num(0)}}), "fc"),
+  EXPECT_EQ(error_of("dense", {x({1, 3}), w({1, 3})},
+                     attrs({{"units", num(0)}, {"use_bias", num(0)}}), "fc"),
             "node 'fc' (dense): units must be positive");
 }
 
@@ -492,14 +686,17 @@ TEST(Errors, MissingAttribute) {
   EXPECT_EQ(error_of("conv2d", {x({1, 1, 4, 4}), w({1, 1, 3, 3})},
                      attrs({{"kernel", pair(3, 3)}, {"use_bias", num(0)}}), "c"),
             "node 'c': conv2d needs attribute 'filters'");
-  EXPECT_EQ(error_of("max_pool2d", {x({1, 1, 4, 4})}, {}, "p"), "node 'p': max_pool2d needs attribute 'kernel'");
-  EXPECT_EQ(error_of("dense", {x({1, 3}), w({2, 3}), w({2})}, {}, "fc"), "node 'fc': dense needs attribute 'units'");
+  EXPECT_EQ(error_of("max_pool2d", {x({1, 1, 4, 4})}, {}, "p"),
+            "node 'p': max_pool2d needs attribute 'kernel'");
+  EXPECT_EQ(error_of("dense", {x({1, 3}), w({2, 3}), w({2})}, {}, "fc"),
+            "node 'fc': dense needs attribute 'units'");
 }
 
 TEST(Errors, BadStringChoice) {
   EXPECT_EQ(error_of("conv2d", {x({1, 1, 4, 4}), w({1, 1, 3, 3})},
                      conv(1, 3, 3, {{"padding_mode", str("circular")}}), "c"),
-            "node 'c': attribute 'padding_mode' is \"circular\", expected one of zeros, replicate, reflect");
+            "node 'c': attribute 'padding_mode' is \"circular\", expected one of zeros, replicate, "
+            "reflect");
 }
 
 TEST(Errors, WrongAttributeType) {
@@ -507,11 +704,14 @@ TEST(Errors, WrongAttributeType) {
                      attrs({{"filters", num(1)}, {"kernel", str("3")}, {"use_bias", num(0)}}), "c"),
             "node 'c': attribute 'kernel' has the wrong type: \"3\"");
   // A pair needs exactly two numbers; padding is valid, same or four numbers.
-  EXPECT_CONTAINS(error_of("conv2d", {x({1, 1, 4, 4}), w({1, 1, 3, 3})}, conv(1, 3, 3, {{"stride", ints{1, 1, 1}}}), "c"),
+  EXPECT_CONTAINS(error_of("conv2d", {x({1, 1, 4, 4}), w({1, 1, 3, 3})},
+                           conv(1, 3, 3, {{"stride", ints{1, 1, 1}}}), "c"),
                   "attribute 'stride' has the wrong type: [1,1,1]");
-  EXPECT_CONTAINS(error_of("conv2d", {x({1, 1, 4, 4}), w({1, 1, 3, 3})}, conv(1, 3, 3, {{"padding", str("full")}}), "c"),
+  EXPECT_CONTAINS(error_of("conv2d", {x({1, 1, 4, 4}), w({1, 1, 3, 3})},
+                           conv(1, 3, 3, {{"padding", str("full")}}), "c"),
                   "attribute 'padding'");
-  EXPECT_CONTAINS(error_of("conv2d", {x({1, 1, 4, 4}), w({1, 1, 3, 3})}, conv(1, 3, 3, {{"padding", ints{1, 1}}}), "c"),
+  EXPECT_CONTAINS(error_of("conv2d", {x({1, 1, 4, 4}), w({1, 1, 3, 3})},
+                           conv(1, 3, 3, {{"padding", ints{1, 1}}}), "c"),
                   "attribute 'padding' has the wrong type: [1,1]");
   EXPECT_EQ(error_of("softmax", {x({2})}, attrs({{"axis", 0.5}}), "s"),
             "node 's': attribute 'axis' has the wrong type: 0.5");
@@ -581,7 +781,8 @@ TEST(Cost, ConvAndDense) {
   EXPECT_EQ(cost.macs, 64 * 18);
   EXPECT_EQ(cost.flops, 2 * 64 * 18 + 64);
   ir::Graph h;
-  const ir::Node &d = h.nodes[build(h, "dense", {x({2, 10}), w({5, 10})}, attrs({{"units", num(5)}, {"use_bias", num(0)}}))];
+  const ir::Node &d = h.nodes[build(h, "dense", {x({2, 10}), w({5, 10})},
+                                    attrs({{"units", num(5)}, {"use_bias", num(0)}}))];
   cost = ir::get_op("dense").cost(d.attrs, h.input_types(d), {h.value(d.outputs[0]).type});
   EXPECT_EQ(cost.macs, 2 * 5 * 10);
   EXPECT_EQ(cost.flops, 2 * 2 * 5 * 10);
@@ -602,12 +803,14 @@ Small small_graph() {
   int xv = g.add_input("x", f32({1, 2, 6, 6}));
   s.weight = g.add_param("conv.weight", f32({4, 2, 3, 3}), std::vector<float>(72, 0.5f));
   int cb = g.add_param("conv.bias", f32({4}), std::vector<float>(4, 0.0f));
-  s.conv = g.add_node("conv2d", "conv", {xv, s.weight, cb}, conv(4, 3, 3, {{"use_bias", num(1)}, {"padding", str("same")}}));
+  s.conv = g.add_node("conv2d", "conv", {xv, s.weight, cb},
+                      conv(4, 3, 3, {{"use_bias", num(1)}, {"padding", str("same")}}));
   s.act = g.add_node("relu", "act", {g.nodes[s.conv].outputs[0]}, {});
   s.pool = g.add_node("max_pool2d", "pool", {g.nodes[s.act].outputs[0]}, pool(2));
   int flat = g.add_node("flatten", "flat", {g.nodes[s.pool].outputs[0]}, {});
   int fw = g.add_param("fc.weight", f32({3, 36}), std::vector<float>(108, 0.1f));
-  s.fc = g.add_node("dense", "fc", {g.nodes[flat].outputs[0], fw}, attrs({{"units", num(3)}, {"use_bias", num(0)}}));
+  s.fc = g.add_node("dense", "fc", {g.nodes[flat].outputs[0], fw},
+                    attrs({{"units", num(3)}, {"use_bias", num(0)}}));
   int prob = g.add_node("softmax", "prob", {g.nodes[s.fc].outputs[0]}, {});
   g.mark_output(g.nodes[prob].outputs[0]);
   return s;
@@ -616,7 +819,8 @@ Small small_graph() {
 // Whether some violation message contains all of `parts`.
 bool reported(const std::vector<std::string> &errors, std::initializer_list<std::string> parts) {
   return std::any_of(errors.begin(), errors.end(), [&](const std::string &e) {
-    return std::all_of(parts.begin(), parts.end(), [&](const std::string &p) { return contains(e, p); });
+    return std::all_of(parts.begin(), parts.end(),
+                       [&](const std::string &p) { return contains(e, p); });
   });
 }
 
@@ -716,7 +920,8 @@ TEST(Verifier, Invariant6OpsAndAttributes) {
   // Attributes that break the shape rule are reported with its message.
   s = small_graph();
   s.g.nodes[s.conv].attrs.set("filters", num(5));
-  EXPECT_REPORTED(ir::verify(s.g), "[6] node 'conv'", "the weight must have shape 5x2x3x3, got 4x2x3x3");
+  EXPECT_REPORTED(ir::verify(s.g), "[6] node 'conv'",
+                  "the weight must have shape 5x2x3x3, got 4x2x3x3");
 }
 
 TEST(Verifier, Invariant7OutputTypes) {
@@ -724,7 +929,8 @@ TEST(Verifier, Invariant7OutputTypes) {
   int act_value = s.g.nodes[s.act].outputs[0];
   s.g.values[act_value].type = f32({1, 4, 6, 5});
   auto errors = ir::verify(s.g);
-  EXPECT_REPORTED(errors, "[7] node 'act': output 'act' is f32[1x4x6x5] but the shape rule gives f32[1x4x6x6]");
+  EXPECT_REPORTED(
+      errors, "[7] node 'act': output 'act' is f32[1x4x6x5] but the shape rule gives f32[1x4x6x6]");
   s = small_graph();
   s.g.nodes[s.fc].outputs.push_back(s.g.nodes[s.fc].outputs[0]);
   EXPECT_REPORTED(ir::verify(s.g), "[7] node 'fc': op gives 1 outputs, node has 2");
@@ -770,38 +976,42 @@ TEST(Printer, GoldenSmallGraph) {
   int xv = g.add_input("x", f32({1, 1, 4, 4}));
   int cw = g.add_param("conv.weight", f32({2, 1, 3, 3}), std::vector<float>(18, 0.0f));
   int cb = g.add_param("conv.bias", f32({2}), {0, 0});
-  int c = g.nodes[g.add_node("conv2d", "conv", {xv, cw, cb},
-                             attrs({{"filters", num(2)}, {"kernel", pair(3, 3)}, {"padding", str("same")}}))]
-              .outputs[0];
+  int c =
+      g.nodes[g.add_node(
+                  "conv2d", "conv", {xv, cw, cb},
+                  attrs({{"filters", num(2)}, {"kernel", pair(3, 3)}, {"padding", str("same")}}))]
+          .outputs[0];
   std::vector<int> bn_in = {c};
   for (const char *p : {"gamma", "beta", "mean", "var"})
     bn_in.push_back(g.add_param(std::string("bn.") + p, f32({2}), {1, 1}));
   int bn = g.nodes[g.add_node("batch_norm", "bn", bn_in, attrs({{"epsilon", 1e-3}}))].outputs[0];
   int act = g.nodes[g.add_node("relu", "act", {bn}, {})].outputs[0];
-  int pl = g.nodes[g.add_node("max_pool2d", "pool", {act}, attrs({{"kernel", pair(2, 2)}, {"padding", pads(0, 0, 1, 1)}}))]
+  int pl = g.nodes[g.add_node("max_pool2d", "pool", {act},
+                              attrs({{"kernel", pair(2, 2)}, {"padding", pads(0, 0, 1, 1)}}))]
                .outputs[0];
   int flat = g.nodes[g.add_node("flatten", "flat", {pl}, {})].outputs[0];
   g.mark_output(flat);
   g.mark_output(act);
-  EXPECT_EQ(ir::print_graph(g),
-            "graph tiny {\n"
-            "  input x: f32[1x1x4x4]\n"
-            "  param conv.weight: f32[2x1x3x3]\n"
-            "  param conv.bias: f32[2]\n"
-            "  param bn.gamma: f32[2]\n"
-            "  param bn.beta: f32[2]\n"
-            "  param bn.mean: f32[2]\n"
-            "  param bn.var: f32[2]\n"
-            "  conv = conv2d(x, conv.weight, conv.bias) {dilation=[1,1], filters=2, groups=1, "
-            "kernel=[3,3], padding=\"same\", padding_mode=\"zeros\", stride=[1,1], use_bias=1} : "
-            "f32[1x2x4x4]\n"
-            "  bn = batch_norm(conv, bn.gamma, bn.beta, bn.mean, bn.var) {epsilon=0.001} : f32[1x2x4x4]\n"
-            "  act = relu(bn) : f32[1x2x4x4]\n"
-            "  pool = max_pool2d(act) {ceil_mode=0, kernel=[2,2], padding=[0,0,1,1]} : f32[1x2x2x2]\n"
-            "  flat = flatten(pool) {axis=1} : f32[1x8]\n"
-            "  output flat\n"
-            "  output act\n"
-            "}\n");
+  EXPECT_EQ(
+      ir::print_graph(g),
+      "graph tiny {\n"
+      "  input x: f32[1x1x4x4]\n"
+      "  param conv.weight: f32[2x1x3x3]\n"
+      "  param conv.bias: f32[2]\n"
+      "  param bn.gamma: f32[2]\n"
+      "  param bn.beta: f32[2]\n"
+      "  param bn.mean: f32[2]\n"
+      "  param bn.var: f32[2]\n"
+      "  conv = conv2d(x, conv.weight, conv.bias) {dilation=[1,1], filters=2, groups=1, "
+      "kernel=[3,3], padding=\"same\", padding_mode=\"zeros\", stride=[1,1], use_bias=1} : "
+      "f32[1x2x4x4]\n"
+      "  bn = batch_norm(conv, bn.gamma, bn.beta, bn.mean, bn.var) {epsilon=0.001} : f32[1x2x4x4]\n"
+      "  act = relu(bn) : f32[1x2x4x4]\n"
+      "  pool = max_pool2d(act) {ceil_mode=0, kernel=[2,2], padding=[0,0,1,1]} : f32[1x2x2x2]\n"
+      "  flat = flatten(pool) {axis=1} : f32[1x8]\n"
+      "  output flat\n"
+      "  output act\n"
+      "}\n");
 }
 
 TEST(Printer, EmptyGraph) {

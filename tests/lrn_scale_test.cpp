@@ -15,9 +15,6 @@
 
 #include <cmath>
 
-#include "codegen/compile_library.h"
-#include "codegen/kernel_compiler.h"
-#include "codegen/loaded_library.h"
 #include "codegen/ops/broadcast_view.h"
 #include "frontend/json/json_spec.h"
 #include "ir/errors.h"
@@ -26,6 +23,7 @@
 #include "passes/pass_manager.h"
 #include "reference/interpreter.h"
 #include "tests/codegen_test_util.h"
+#include "tests/library_test_util.h"
 #include "tests/test_util.h"
 
 namespace kiln {
@@ -404,19 +402,7 @@ TEST(SqueezeExcitation, CompiledLibraryMatchesReference) {
     inputs.push_back(testing::random_tensor(g.value(g.inputs[i]).type.shape, 40 + i, 0.5f, 2.0f));
   std::vector<Tensor> want = reference::run_graph(g, inputs);
 
-  passes::PassOptions o2;
-  o2.passes = passes::passes_for_level(2);
-  ir::Graph optimized = passes::run_passes(g, o2);
-  testing::TempDir dir;
-  codegen::CompileOptions options;
-  options.out_dir = dir / "lib";
-  options.cache_dir = codegen::default_cache_dir();
-  codegen::CompileReport report = codegen::compile_library(optimized, options);
-  codegen::LoadedLibrary lib(report.shared_library, report.name);
-  codegen::LoadedLibrary::Instance instance(lib);
-  Tensor got(g.value(g.outputs[0]).type.shape);
-  instance.run({inputs[0].data.data(), inputs[1].data.data(), inputs[2].data.data()},
-               {got.data.data()});
+  Tensor got = testing::run_compiled(testing::optimized(g), inputs)[0];
   std::string diff = testing::compare(got, want[0], 1e-4);
   EXPECT_TRUE(diff.empty()) << diff;
 }

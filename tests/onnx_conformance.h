@@ -16,12 +16,23 @@
 // compile time (a Reshape's shape, Clip's bounds, non-float inputs) are given
 // the test's values as constants, as an application would make them
 // initializers.
+//
+// Other numeric input types are given to kiln as float32 (the application
+// converting its data) where float32 holds the case's computation:
+//   float16, bfloat16: exact in float32;
+//   double: rounded to float32, with atol widened by kDoubleAtolOfMax of the
+//     largest expected |value| (float32 rounding of inputs that cancel);
+//   integers: only for models whose every operator selects or moves values
+//     (kExactOnIntegers: float32 computes those exactly) and every value
+//     within 2^24; integer arithmetic (Add, Mul, Div: wraparound, truncating
+//     division) stays unsupported, with that reason.
 #pragma once
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <set>
 #include <sstream>
@@ -50,6 +61,35 @@ struct Tolerance {
   double rtol = kRtol, atol = kAtol;
   double atol_of_max = 0;  // adds this fraction of max |want| to atol
 };
+
+// Double inputs rounded to float32 (2^-24 relative each) may cancel: atol
+// grows by this fraction of the largest expected |value|.
+constexpr double kDoubleAtolOfMax = 1e-6;
+
+// Operators that only select, compare or move values: on integers held in
+// float32 (|v| <= 2^24) they compute exactly what ONNX's integer kernels do.
+inline const std::set<std::string> kExactOnIntegers = {
+    "Clip", "Concat", "Dropout", "Flatten", "Gather", "GlobalMaxPool", "Identity",  "MaxPool",
+    "Pad",  "Relu",   "Reshape", "Slice",   "Split",  "Squeeze",       "Transpose", "Unsqueeze"};
+
+// The operators issue 6 lists, and the shape arithmetic exporters emit
+// (folded at import): a case whose every operator is here is "in the list".
+inline const std::set<std::string> kIssueOps = {
+    "Conv", "ConvTranspose", "BatchNormalization", "Relu", "LeakyRelu", "PRelu", "Elu", "Selu",
+    "Sigmoid", "Tanh", "Softplus", "Softsign", "HardSigmoid", "HardSwish", "Clip", "MaxPool",
+    "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "LRN", "Gemm", "MatMul", "Add", "Sub",
+    "Mul", "Div", "Sum", "Concat", "Flatten", "Reshape", "Transpose", "Squeeze", "Unsqueeze",
+    "Softmax", "LogSoftmax", "Dropout", "Identity", "Pad", "Constant", "ReduceMean", "LSTM", "GRU",
+    "RNN",
+    // shape arithmetic
+    "Shape", "Size", "Gather", "Cast", "Slice", "Split", "ConstantOfShape", "Range", "Expand"};
+
+inline bool in_issue_list(const std::vector<std::string> &op_types) {
+  if (op_types.empty()) return false;
+  for (const std::string &op : op_types)
+    if (!kIssueOps.count(op)) return false;
+  return true;
+}
 inline const char *kTestDataRoot = "/usr/share/libonnx-testdata/data";
 
 enum class Status { Passed, Failed, Unsupported };
@@ -67,6 +107,7 @@ struct CaseResult {
   bool reference_checked = false, compiled_checked = false;
   int data_sets = 0;
   double seconds = 0;
+  std::string converted;  // inputs given as float32 from another type ("x: double")
 };
 
 struct DataSet {
@@ -126,14 +167,86 @@ inline reference::Tensor to_tensor(const ConstTensor &t) {
   return reference::Tensor(t.shape.empty() ? ir::Shape{1} : t.shape, t.floats());
 }
 
+// Why the case's integer inputs cannot be given as float32 (an operator
+// outside kExactOnIntegers), or "".
+inline std::string narrowing_refusal(const frontend::OnnxModelInfo &info) {
+  std::string ops;
+  for (const std::string &op : info.op_types)
+    if (!kExactOnIntegers.count(op)) ops += (ops.empty() ? "" : ", ") + op;
+  if (ops.empty()) return "";
+  return "the runner gives integer inputs as float32 only to operators that select or move "
+         "values; here " +
+         ops + " (integer arithmetic: wraparound, truncating division)";
+}
+
+// Whether input k is integral with every value exact in float32 in every set.
+inline bool exact_in_float32(const std::vector<DataSet> &sets, size_t k) {
+  for (const DataSet &s : sets) {
+    if (k >= s.inputs.size() || !frontend::onnx_import::is_int_dtype(s.inputs[k].dtype) ||
+        s.inputs[k].dtype == frontend::onnx_import::kBool)
+      return false;
+    for (int64_t i = 0; i < s.inputs[k].numel(); i++)
+      if (std::llabs(s.inputs[k].as_int(i)) > (int64_t{1} << 24)) return false;
+  }
+  return true;
+}
+
+// Why input k (double) cannot be given as float32: a value of an input or
+// expected output beyond float32's range; "" when it can.
+inline std::string double_refusal(const std::vector<DataSet> &sets, size_t k) {
+  double worst = 0;
+  for (const DataSet &s : sets) {
+    std::vector<const ConstTensor *> all = {k < s.inputs.size() ? &s.inputs[k] : nullptr};
+    for (const ConstTensor &o : s.outputs) all.push_back(&o);
+    for (const ConstTensor *t : all)
+      for (int64_t i = 0; t && i < t->numel(); i++)
+        if (std::isfinite(t->as_double(i))) worst = std::max(worst, std::fabs(t->as_double(i)));
+  }
+  if (worst <= std::numeric_limits<float>::max()) return "";
+  std::ostringstream m;
+  m << "double values up to " << worst << " in the test data, beyond the range of float32";
+  return m.str();
+}
+
 // Imports the case: float32 inputs take the first data set's shapes (fixing
 // symbolic dimensions, as --input-shape does); inputs that kiln needs at
 // compile time (the importer says which) take its values as constants.
 inline ir::Graph import_case(const fs::path &model, const frontend::OnnxModelInfo &info,
-                             const DataSet &first) {
+                             const std::vector<DataSet> &sets, Tolerance &tolerance,
+                             CaseResult &r) {
   using frontend::onnx_import::kFloat;
+  const DataSet &first = sets[0];
   const std::vector<std::string> &input_names = info.input_names;
   frontend::OnnxImportOptions options;
+  const std::string arithmetic = narrowing_refusal(info);
+  std::map<std::string, std::string> refused;       // input -> why it stays its type
+  auto input_type = [&](const std::string &name) {  // the test data's type
+    const size_t k = std::find(input_names.begin(), input_names.end(), name) - input_names.begin();
+    return frontend::onnx_import::dtype_name(first.inputs[k].dtype);
+  };
+  for (size_t k = 0; k < input_names.size() && k < first.inputs.size(); k++) {
+    const int32_t dtype = first.inputs[k].dtype;
+    if (dtype == kFloat || first.inputs[k].shape.empty()) continue;  // scalars: constants
+    if (dtype == frontend::onnx_import::kDouble) {
+      refused[input_names[k]] = double_refusal(sets, k);
+      if (!refused[input_names[k]].empty()) continue;
+    } else if (dtype == frontend::onnx_import::kFloat16 ||
+               dtype == frontend::onnx_import::kBfloat16) {
+      // every value exact in float32
+    } else if (frontend::onnx_import::is_int_dtype(dtype) &&
+               dtype != frontend::onnx_import::kBool) {
+      refused[input_names[k]] = !arithmetic.empty() ? arithmetic
+                                : exact_in_float32(sets, k)
+                                    ? ""
+                                    : "the runner gives integer inputs as float32 only within 2^24";
+      if (!refused[input_names[k]].empty()) continue;
+    } else {
+      continue;
+    }
+    options.float32_inputs.insert(input_names[k]);
+    options.load.input_shapes[input_names[k]] = first.inputs[k].shape;
+    if (dtype == frontend::onnx_import::kDouble) tolerance.atol_of_max = kDoubleAtolOfMax;
+  }
   for (size_t k = 0; k < input_names.size() && k < first.inputs.size(); k++) {
     const ConstTensor &t = first.inputs[k];
     const ir::Shape &dims = info.input_dims[k];
@@ -142,16 +255,31 @@ inline ir::Graph import_case(const fs::path &model, const frontend::OnnxModelInf
   }
   for (size_t attempt = 0;; attempt++) {
     try {
-      return frontend::load_onnx(model.string(), options);
+      ir::Graph g = frontend::load_onnx(model.string(), options);
+      for (const std::string &name : options.float32_inputs) {
+        const size_t k =
+            std::find(input_names.begin(), input_names.end(), name) - input_names.begin();
+        r.converted += (r.converted.empty() ? "" : ", ") + name + ": " +
+                       frontend::onnx_import::dtype_name(first.inputs[k].dtype);
+      }
+      return g;
     } catch (const frontend::onnx_import::Unsupported &e) {
       auto it = std::find(input_names.begin(), input_names.end(), e.constant_input);
       if (e.constant_input.empty() || it == input_names.end() || attempt > input_names.size() ||
-          options.constant_inputs.count(e.constant_input))
+          options.constant_inputs.count(e.constant_input)) {
+        const std::string what = e.what();
+        for (const auto &[name, why] : refused)
+          if (!why.empty() &&
+              what.find("'" + name + "' is " + input_type(name)) != std::string::npos &&
+              what.find("; kiln computes in float32 only") != std::string::npos)
+            throw frontend::onnx_import::Unsupported(what + " (" + why + ")", e.op_type);
         throw;
+      }
       const size_t k = it - input_names.begin();
       const int32_t dtype = k < first.inputs.size() ? first.inputs[k].dtype : 0;
       if (dtype != kFloat && !frontend::onnx_import::is_int_dtype(dtype)) throw;
       options.load.input_shapes.erase(e.constant_input);
+      options.float32_inputs.erase(e.constant_input);
       options.constant_inputs[e.constant_input] = first.inputs[k];
     }
   }
@@ -214,12 +342,12 @@ inline PreparedCase prepare_case(const fs::path &dir, bool reference = true,
     p.sets = read_data_sets(dir);
     r.data_sets = static_cast<int>(p.sets.size());
     if (p.sets.empty()) throw std::runtime_error("no test data sets");
-    p.graph = import_case(model, p.info, p.sets[0]);
+    p.graph = import_case(model, p.info, p.sets, p.tolerance, r);
     for (const DataSet &set : p.sets) {
       if (!reference) break;
       std::string diff = check_outputs(
           reference::run_graph(p.graph, graph_inputs(p.graph, p.info.input_names, set)), set,
-          "reference", tolerance);
+          "reference", p.tolerance);
       if (!diff.empty()) throw std::runtime_error(diff);
     }
     r.reference_checked = reference;
@@ -371,6 +499,7 @@ inline std::string format_line(const CaseResult &r) {
     s << (r.compiled_checked && r.reference_checked ? " (reference, compiled)"
           : r.compiled_checked                      ? " (compiled)"
                                                     : " (reference)");
+  if (!r.converted.empty()) s << " [as float32: " << r.converted << "]";
   if (!r.detail.empty()) {
     std::string d = r.detail;
     const std::string prefix =

@@ -46,8 +46,8 @@ TEST(OnnxImport, UnsupportedAttributeValueIsAnError) {
   std::string path = model_path("unsupported_attr.onnx");
   std::string message = error_of([&] { frontend::load_model(path); });
   EXPECT_EQ(message, path +
-                         ": node 'dilated_pool' (MaxPool, opset 12): not supported: dilations "
-                         "other than 1 (kiln's pooling windows are dense)");
+                         ": node 'reverse_rnn' (RNN, opset 14): not supported: direction "
+                         "\"reverse\" (kiln runs forward only)");
 }
 
 TEST(OnnxImport, SymbolicDimensionNeedsInputShape) {

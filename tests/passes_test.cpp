@@ -14,8 +14,8 @@
 #include "passes/eliminate_concat.h"
 #include "passes/eliminate_dead_nodes.h"
 #include "passes/eliminate_identity.h"
-#include "passes/fold_constants.h"
 #include "passes/fold_batchnorm.h"
+#include "passes/fold_constants.h"
 #include "passes/pass_manager.h"
 #include "reference/interpreter.h"
 #include "test_util.h"
@@ -31,7 +31,8 @@ std::vector<float> random_values(int64_t n, unsigned seed, float lo, float hi) {
   return v;
 }
 
-int param(ir::Graph &g, const std::string &name, ir::Shape shape, unsigned seed, float lo = -1, float hi = 1) {
+int param(ir::Graph &g, const std::string &name, ir::Shape shape, unsigned seed, float lo = -1,
+          float hi = 1) {
   int64_t n = ir::numel(shape);
   return g.add_param(name, {ir::DType::F32, shape}, random_values(n, seed, lo, hi));
 }
@@ -39,10 +40,11 @@ int param(ir::Graph &g, const std::string &name, ir::Shape shape, unsigned seed,
 int batch_norm(ir::Graph &g, const std::string &name, int x, int64_t c) {
   ir::Attrs a;
   a.set("epsilon", 1e-3);
-  int node = g.add_node("batch_norm", name,
-                        {x, param(g, name + ".gamma", {c}, 1, 0.5f, 1.5f), param(g, name + ".beta", {c}, 2),
-                         param(g, name + ".mean", {c}, 3), param(g, name + ".var", {c}, 4, 0.2f, 2.0f)},
-                        a);
+  int node = g.add_node(
+      "batch_norm", name,
+      {x, param(g, name + ".gamma", {c}, 1, 0.5f, 1.5f), param(g, name + ".beta", {c}, 2),
+       param(g, name + ".mean", {c}, 3), param(g, name + ".var", {c}, 4, 0.2f, 2.0f)},
+      a);
   return g.nodes[node].outputs[0];
 }
 
@@ -55,7 +57,8 @@ ir::Graph conv_bn_relu() {
   a.set("filters", int64_t{4});
   a.set("kernel", std::vector<int64_t>{3, 3});
   a.set("use_bias", int64_t{0});
-  int conv = g.nodes[g.add_node("conv2d", "conv", {x, param(g, "conv.weight", {4, 3, 3, 3}, 7)}, a)].outputs[0];
+  int conv = g.nodes[g.add_node("conv2d", "conv", {x, param(g, "conv.weight", {4, 3, 3, 3}, 7)}, a)]
+                 .outputs[0];
   int bn = batch_norm(g, "bn", conv, 4);
   g.mark_output(g.nodes[g.add_node("relu", "act", {bn}, {})].outputs[0]);
   return g;
@@ -64,7 +67,8 @@ ir::Graph conv_bn_relu() {
 void expect_same_numbers(const ir::Graph &before, const ir::Graph &after) {
   std::vector<reference::Tensor> inputs;
   for (int id : before.inputs)
-    inputs.emplace_back(before.value(id).type.shape, random_values(before.value(id).type.numel(), 99, -1, 1));
+    inputs.emplace_back(before.value(id).type.shape,
+                        random_values(before.value(id).type.numel(), 99, -1, 1));
   auto a = reference::run_graph(before, inputs), b = reference::run_graph(after, inputs);
   ASSERT_EQ(a.size(), b.size());
   for (size_t i = 0; i < a.size(); i++)
@@ -80,7 +84,8 @@ TEST(FoldBatchnorm, ConvWithoutBiasGetsOne) {
             "  input x: f32[1x3x6x6]\n"
             "  param conv.weight: f32[4x3x3x3]\n"
             "  param conv.bias: f32[4]\n"
-            "  conv = conv2d(x, conv.weight, conv.bias) {dilation=[1,1], filters=4, groups=1, kernel=[3,3], "
+            "  conv = conv2d(x, conv.weight, conv.bias) {dilation=[1,1], "
+            "filters=4, groups=1, kernel=[3,3], "
             "padding=\"valid\", padding_mode=\"zeros\", stride=[1,1], use_bias=1} : f32[1x4x4x4]\n"
             "  act = relu(conv) : f32[1x4x4x4]\n"
             "  output act\n"
@@ -94,7 +99,10 @@ TEST(FoldBatchnorm, DenseAndGraphOutputKeepsItsName) {
   int x = g.add_input("x", {ir::DType::F32, {2, 5}});
   ir::Attrs a;
   a.set("units", int64_t{3});
-  int fc = g.nodes[g.add_node("dense", "fc", {x, param(g, "fc.weight", {3, 5}, 8), param(g, "fc.bias", {3}, 9)}, a)].outputs[0];
+  int fc =
+      g.nodes[g.add_node("dense", "fc",
+                         {x, param(g, "fc.weight", {3, 5}, 8), param(g, "fc.bias", {3}, 9)}, a)]
+          .outputs[0];
   g.mark_output(batch_norm(g, "bn", fc, 3));
   ir::Graph folded = passes::fold_batchnorm(g);
   ASSERT_EQ(folded.nodes.size(), 1u);
@@ -215,7 +223,8 @@ TEST(PassManager, LevelsNamesAndDumps) {
   ir::Graph g = conv_bn_relu();
   ir::Graph out = passes::run_passes(g, options, &records);
   ASSERT_EQ(records.size(), options.passes.size());
-  auto fold = std::find_if(records.begin(), records.end(), [](const auto &r) { return r.name == "fold-batchnorm"; });
+  auto fold = std::find_if(records.begin(), records.end(),
+                           [](const auto &r) { return r.name == "fold-batchnorm"; });
   ASSERT_NE(fold, records.end());
   EXPECT_EQ(fold->nodes_before, 3u);
   EXPECT_EQ(fold->nodes_after, 2u);

@@ -12,14 +12,13 @@
 
 #include <algorithm>
 
-#include "codegen/compile_library.h"
-#include "codegen/kernel_compiler.h"
-#include "codegen/loaded_library.h"
 #include "ir/ops/fused_elementwise.h"
 #include "passes/eliminate_concat.h"
 #include "passes/fuse_elementwise.h"
 #include "passes/plan_memory.h"
 #include "tests/codegen_test_util.h"
+#include "tests/library_test_util.h"
+#include "tests/plan_test_util.h"
 #include "tests/test_util.h"
 
 namespace kiln {
@@ -52,55 +51,13 @@ struct Builder {
 
 const int64_t kTensor = 1 * 4 * 8 * 8 * 4;  // bytes of a [1, 4, 8, 8] tensor (a multiple of 64)
 
-// Roots keep apart while live, members lie inside their root, and each
-// in-place output's input is read by no node after the output's producer.
-void expect_valid(const ir::Graph &g, const passes::MemoryPlan &plan) {
-  std::vector<int> first(g.values.size(), -1), last(g.values.size(), -1);
-  for (size_t s = 0; s < g.nodes.size(); s++) {
-    for (int v : g.nodes[s].outputs) first[v] = last[v] = static_cast<int>(s);
-    for (int v : g.nodes[s].inputs) last[v] = std::max(last[v], static_cast<int>(s));
-  }
-  for (size_t v = 0; v < g.values.size(); v++) {
-    const int in = plan.in_place_of[v];
-    if (in < 0) continue;
-    EXPECT_EQ(last[in], first[v]) << g.values[in].name << " is read after " << g.values[v].name
-                                  << " overwrites it";
-    EXPECT_EQ(plan.offset[v], plan.offset[in]);
-  }
-  std::vector<int> root_first = first, root_last = last;
-  for (size_t v = 0; v < g.values.size(); v++) {
-    int r = plan.root[v];
-    if (r == static_cast<int>(v)) continue;
-    root_first[r] = std::min(root_first[r], first[v]);
-    root_last[r] = std::max(root_last[r], last[v]);
-    EXPECT_LE(plan.root_offset[v] + g.values[v].type.numel() * 4, g.values[r].type.numel() * 4);
-    if (plan.offset[r] >= 0) {
-      EXPECT_EQ(plan.offset[v], plan.offset[r] + plan.root_offset[v]);
-    }
-  }
-  for (size_t a = 0; a < g.values.size(); a++) {
-    if (plan.offset[a] < 0 || plan.root[a] != static_cast<int>(a)) continue;
-    int64_t a_end = plan.offset[a] + g.values[a].type.numel() * 4;
-    EXPECT_LE(a_end, plan.arena_bytes);
-    for (size_t b = a + 1; b < g.values.size(); b++) {
-      if (plan.offset[b] < 0 || plan.root[b] != static_cast<int>(b)) continue;
-      bool live_together = root_first[a] <= root_last[b] && root_first[b] <= root_last[a];
-      int64_t b_end = plan.offset[b] + g.values[b].type.numel() * 4;
-      EXPECT_FALSE(live_together && plan.offset[a] < b_end && plan.offset[b] < a_end)
-          << g.values[a].name << " and " << g.values[b].name;
-    }
-  }
-  EXPECT_GE(plan.arena_bytes, plan.lower_bound_bytes);
-  EXPECT_LE(plan.arena_bytes, plan.naive_bytes);
-}
-
 TEST(PlanMemoryInPlace, ChainReusesEachDeadInput) {
   Builder b;
   int x = b.input("x", {1, 4, 8, 8});
   int s = b.node("sigmoid", "s", {b.node("relu", "r", {b.conv("c", x)})});
   b.g.mark_output(b.node("global_avg_pool", "pool", {s}));
   passes::MemoryPlan plan = passes::plan_memory(b.g);
-  expect_valid(b.g, plan);
+  testing::expect_valid_plan(b.g, plan);
   EXPECT_EQ(plan.in_place_of[b.id("r")], b.id("c"));
   EXPECT_EQ(plan.in_place_of[b.id("s")], b.id("r"));
   EXPECT_EQ(plan.root[b.id("s")], b.id("c"));
@@ -120,7 +77,7 @@ TEST(PlanMemoryInPlace, InputReadLaterKeepsItsStorage) {
   int sum = b.node("add", "sum", {r, c});  // c is read again here
   b.g.mark_output(b.node("global_avg_pool", "pool", {sum}));
   passes::MemoryPlan plan = passes::plan_memory(b.g);
-  expect_valid(b.g, plan);
+  testing::expect_valid_plan(b.g, plan);
   EXPECT_EQ(plan.in_place_of[r], -1);
   EXPECT_EQ(plan.in_place_of[sum], r);  // both addends die at the add: the first is taken
   EXPECT_EQ(plan.lower_bound_bytes, 2 * kTensor);
@@ -136,7 +93,7 @@ TEST(PlanMemoryInPlace, NeverOverGraphInputsParamsOrOutputs) {
   int out = b.node("tanh", "out", {shifted});         // a graph output lives in the caller's buffer
   b.g.mark_output(out);
   passes::MemoryPlan plan = passes::plan_memory(b.g);
-  expect_valid(b.g, plan);
+  testing::expect_valid_plan(b.g, plan);
   EXPECT_EQ(plan.in_place_of[r], -1);
   EXPECT_EQ(plan.in_place_of[shifted], r);
   EXPECT_EQ(plan.in_place_of[out], -1);
@@ -167,7 +124,7 @@ TEST(PlanMemoryInPlace, ConcatMembersAndRoots) {
   ir::Graph g = passes::eliminate_concat(b.g);
   ASSERT_TRUE(passes::is_elided(g.nodes[g.find_node("cat")]));
   passes::MemoryPlan plan = passes::plan_memory(g);
-  expect_valid(g, plan);
+  testing::expect_valid_plan(g, plan);
   EXPECT_EQ(plan.in_place_of[early], -1);  // a is still needed inside cat
   EXPECT_EQ(plan.in_place_of[r], -1);      // r's place is fixed inside cat
   EXPECT_EQ(plan.root[r], cat);
@@ -246,19 +203,11 @@ TEST(PlanMemoryInPlace, CompiledLibraryWithAliasingMatchesReference) {
   for (bool fuse : {false, true}) {
     ir::Graph g = fuse ? passes::fuse_elementwise(b.g) : b.g;
     passes::MemoryPlan plan = passes::plan_memory(g);
-    expect_valid(g, plan);
+    testing::expect_valid_plan(g, plan);
     EXPECT_GE(plan.in_place_count(), fuse ? 1 : 3);
 
-    testing::TempDir dir;
-    codegen::CompileOptions options;
-    options.out_dir = dir / "lib";
-    options.cache_dir = codegen::default_cache_dir();
-    codegen::CompileReport report = codegen::compile_library(g, options);
-    codegen::LoadedLibrary lib(report.shared_library, report.name);
-    codegen::LoadedLibrary::Instance instance(lib);
     reference::Tensor in = testing::random_tensor(kOdd, 5, -2.0f, 2.0f);
-    reference::Tensor got({1, 3, 1, 1});
-    instance.run({in.data.data()}, {got.data.data()});
+    reference::Tensor got = testing::run_compiled(g, {in})[0];
     reference::Tensor want = reference::run_graph(b.g, {in})[0];
     EXPECT_EQ(testing::compare(got, want, 1e-4), "") << (fuse ? "fused" : "-O0");
   }

@@ -14,18 +14,11 @@
 // output's scale.
 #include <gtest/gtest.h>
 
-#include <algorithm>
-#include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "codegen/compile_library.h"
-#include "codegen/kernel_compiler.h"
-#include "codegen/loaded_library.h"
 #include "frontend/json/json_spec.h"
-#include "passes/pass_manager.h"
-#include "reference/interpreter.h"
-#include "test_util.h"
+#include "tests/library_test_util.h"
 
 namespace kiln {
 namespace {
@@ -63,48 +56,9 @@ class ZooEndToEnd : public ::testing::TestWithParam<ZooCase> {};
 TEST_P(ZooEndToEnd, CompiledMatchesReference) {
   const ZooCase &c = GetParam();
   ir::Graph g = load_resized(c);
-  testing::TempDir dir;
-  codegen::CompileOptions options;
-  options.out_dir = dir / "lib";
-  options.cache_dir = codegen::default_cache_dir();
-  passes::PassOptions o2;
-  o2.passes = passes::passes_for_level(2);
-  codegen::CompileReport report = codegen::compile_library(passes::run_passes(g, o2), options);
-
-  std::vector<reference::Tensor> inputs;
-  for (size_t i = 0; i < g.inputs.size(); i++) {
-    const ir::TensorType &t = g.value(g.inputs[i]).type;
-    inputs.emplace_back(t.shape, testing::random_floats(t.numel(), 7 + i));
-  }
-  std::vector<reference::Tensor> expected = reference::run_graph(g, inputs);
-
-  codegen::LoadedLibrary lib(report.shared_library, report.name);
-  codegen::LoadedLibrary::Instance instance(lib);
-  ASSERT_EQ(lib.outputs().size(), expected.size());
-  std::vector<const float *> in;
-  for (const auto &t : inputs) in.push_back(t.data.data());
-  std::vector<std::vector<float>> got;
-  std::vector<float *> out;
-  for (const auto &info : lib.outputs()) got.emplace_back(info.size);
-  for (auto &o : got) out.push_back(o.data());
-  instance.run(in, out);
-
-  for (size_t k = 0; k < expected.size(); k++) {
-    const std::vector<float> &want = expected[k].data;
-    ASSERT_EQ(got[k].size(), want.size());
-    double scale = 0, worst = 0;
-    for (float w : want) scale = std::max(scale, (double)std::fabs(w));
-    ASSERT_TRUE(std::isfinite(scale)) << "the reference output is not finite";
-    ASSERT_GT(scale, 0) << "the reference output is all zeros: the check would prove nothing";
-    size_t bad = 0;
-    for (size_t i = 0; i < want.size(); i++) {
-      double diff = std::fabs((double)got[k][i] - want[i]);
-      worst = std::max(worst, diff);
-      if (!(diff <= 1e-4 * (1 + scale))) bad++;
-    }
-    EXPECT_EQ(bad, 0u) << "output " << k << ": max |compiled - reference| " << worst
-                       << ", max |reference| " << scale;
-  }
+  std::vector<reference::Tensor> inputs = testing::random_graph_inputs(g, 7);
+  testing::expect_close_to_scale(testing::run_compiled(testing::optimized(g), inputs),
+                                 reference::run_graph(g, inputs), 1e-4, case_name(c));
 }
 
 INSTANTIATE_TEST_SUITE_P(

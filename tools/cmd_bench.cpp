@@ -12,6 +12,7 @@
 #include "tools/cli_args.h"
 #include "tools/commands.h"
 #include "tools/optimize.h"
+#include "tune/tuning_db.h"
 
 namespace kiln::tools {
 
@@ -56,6 +57,7 @@ int cmd_bench(int argc, char **argv) {
       {"threads", "N", "worker threads of the library (default: all cores)"},
       {"seed", "N", "seed of the random inputs (default 0)"},
       {"json", "FILE", "also write the table as JSON"},
+      {"tuning-db", "DB", "compile with the tuned schedules DB holds (kiln tune)"},
       {"peak", "", "only measure and print this machine's FP32 FMA peak"}};
   for (auto &o : optimize_options()) spec.push_back(o);
   Args args(
@@ -90,6 +92,7 @@ int cmd_bench(int argc, char **argv) {
   options.warmup = args.get_int("warmup", 3);
   options.threads = threads;  // explicit, so HL_NUM_THREADS cannot make the report wrong
   options.seed = static_cast<uint64_t>(args.get_int("seed", 0));
+  if (auto db = args.get("tuning-db")) options.tuned = tune::tuned_lookup(tune::read_db(*db));
   options.progress = [](const std::string &line) { std::fprintf(stderr, "%s\n", line.c_str()); };
   bench::check_options(options);
   bench::BenchReport report;

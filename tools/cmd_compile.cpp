@@ -12,6 +12,7 @@
 #include "tools/load_args.h"
 #include "tools/optimize.h"
 #include "tools/train_args.h"
+#include "tune/tuning_db.h"
 
 namespace kiln::tools {
 
@@ -26,9 +27,14 @@ void write_report(const std::string &path, const std::vector<passes::PassRecord>
                            {"nodes_before", p.nodes_before},
                            {"nodes_after", p.nodes_after},
                            {"op_changes", p.op_changes}});
+  j["conv_algorithms"] = nlohmann::json::array();
+  for (const auto &p : records)
+    for (const auto &c : p.algorithm_choices)
+      j["conv_algorithms"].push_back({{"node", c.node}, {"algorithm", c.algorithm}, {"reason", c.reason}});
   for (const auto &k : r.kernels)
     j["kernels"].push_back({{"node", k.node}, {"op", k.op}, {"function", k.fn_name}, {"schedule", k.schedule},
-                            {"cached", k.from_cache}, {"compile_seconds", k.seconds}});
+                            {"cached", k.from_cache}, {"compile_seconds", k.seconds},
+                            {"tuned", k.tuned}});
   j["memory"] = {{"arena_bytes", r.memory.arena_bytes},
                  {"in_place_values", r.memory.in_place_count()},
                  {"lower_bound_bytes", r.memory.lower_bound_bytes},
@@ -60,7 +66,8 @@ int cmd_compile(int argc, char **argv) {
       {"target", "TARGET", "'host' (default) or a Halide target, e.g. x86-64-linux-avx2"},
       {"no-cache", "", "compile every kernel afresh, bypassing the kernel cache"},
       {"quiet", "", "print nothing but errors"},
-      {"report", "FILE", "write what the compile did (passes, kernels, memory plan) as JSON"}};
+      {"report", "FILE", "write what the compile did (passes, conv algorithms, kernels, memory plan) as JSON"},
+      {"tuning-db", "DB", "use the tuned schedules DB holds (kiln tune; defaults for other kernels)"}};
   for (auto &o : optimize_options()) options_spec.push_back(o);
   for (auto &o : training_options()) options_spec.push_back(o);
   options_spec.push_back(input_shape_option());
@@ -93,22 +100,34 @@ int cmd_compile(int argc, char **argv) {
   options.target = args.get_or("target", "host");
   options.cache_dir = args.flag("no-cache") ? "" : codegen::default_cache_dir();
   if (train) options.train_graph = &training.training;
+  if (auto db = args.get("tuning-db")) options.tuned = tune::tuned_lookup(tune::read_db(*db));
   bool quiet = args.flag("quiet");
   if (!quiet)
     for (const auto &r : records)
       std::fprintf(stderr, "pass %-22s nodes %zu -> %zu%s\n", r.name.c_str(), r.nodes_before, r.nodes_after,
                    describe_changes(r.op_changes).c_str());
+  if (!quiet)
+    for (const auto &r : records)
+      for (const auto &c : r.algorithm_choices)
+        std::fprintf(stderr, "conv %-20s %-12s %s\n", c.node.c_str(), c.algorithm.c_str(), c.reason.c_str());
   if (!quiet) options.progress = [](const std::string &line) { std::fprintf(stderr, "%s\n", line.c_str()); };
   codegen::CompileReport r = codegen::compile_library(g, options);
   if (!quiet) {
-    int cached = 0;
-    for (const auto &k : r.kernels) cached += k.from_cache;
+    int cached = 0, tuned = 0;
+    for (const auto &k : r.kernels) cached += k.from_cache, tuned += k.tuned;
     std::fprintf(stderr,
                  "wrote %s, %s, %s\n  %zu kernels (%d from the cache), weights %.1f KiB, "
                  "arena %.1f KiB (lower bound %.1f KiB, one buffer per tensor %.1f KiB)\n",
                  r.shared_library.c_str(), r.static_library.c_str(), r.header.c_str(),
                  r.kernels.size(), cached, r.weights_bytes / 1024.0, r.memory.arena_bytes / 1024.0,
                  r.memory.lower_bound_bytes / 1024.0, r.memory.naive_bytes / 1024.0);
+    if (options.tuned) {
+      std::fprintf(stderr, "  %d of %zu kernels tuned (tuning database %s)%s", tuned, r.kernels.size(),
+                   args.get("tuning-db")->c_str(), tuned ? ":" : "\n");
+      for (const auto &k : r.kernels)
+        if (k.tuned) std::fprintf(stderr, " %s", k.node.c_str());
+      if (tuned) std::fprintf(stderr, "\n");
+    }
   }
   if (auto path = args.get("report")) write_report(*path, records, r);
   return 0;

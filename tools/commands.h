@@ -9,5 +9,6 @@ int cmd_inspect(int argc, char **argv);
 int cmd_export_weights(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_tune(int argc, char **argv);
 
 }  // namespace kiln::tools

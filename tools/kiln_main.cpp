@@ -21,6 +21,7 @@ const Command kCommands[] = {
     {"export-weights", kiln::tools::cmd_export_weights, "write a model's weights to a weights file"},
     {"import", kiln::tools::cmd_import, "write an .onnx model as a kiln JSON spec and weights file"},
     {"bench", kiln::tools::cmd_bench, "time every kernel of a compiled model against the FMA peak"},
+    {"tune", kiln::tools::cmd_tune, "search kernel schedules on this machine into a tuning database"},
 };
 
 void usage(FILE *out) {

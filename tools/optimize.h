@@ -1,5 +1,5 @@
 // The optimization options shared by `kiln compile` and `kiln run`:
-// -O LEVEL, --passes a,b,c, --print-after PASS, --print-after-all.
+// -O LEVEL, --passes a,b,c, --print-after PASS, --print-after-all, --conv-algo MODE.
 #pragma once
 
 #include <vector>
@@ -11,6 +11,11 @@
 namespace kiln::tools {
 
 std::vector<OptionSpec> optimize_options();
+// --conv-algo MODE (passes/select_algorithm.h); part of optimize_options().
+OptionSpec conv_algo_option();
+// The select-algorithm options --conv-algo asks for; measure times the
+// candidates with bench/conv_candidate_timer.h and prints its progress.
+passes::ConvAlgoOptions conv_algo_options(const Args &args);
 // Runs the passes the options select; prints IR dumps to stderr. Fills
 // `records` with what each pass did.
 ir::Graph optimize(const ir::Graph &g, const Args &args, std::vector<passes::PassRecord> *records);

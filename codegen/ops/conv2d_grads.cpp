@@ -8,7 +8,8 @@
 // onto the input element it copied (rows, then columns).
 //
 // conv2d_backward_weight reduces dy times the (extended) input over the
-// batch and the output positions, weight taps in parallel.
+// batch and the output positions, (channel, filter) pairs in parallel, in
+// vector partial sums along the output width.
 //
 // channel_sum reduces [A, C, B] to [C].
 #include "codegen/ops/train_lower_util.h"
@@ -147,28 +148,41 @@ LoweredKernel lower_conv2d_backward_weight(const LowerRequest &req) {
   Var xv("xv"), yv("yv"), cv("cv"), nv("nv");
   padded(xv, yv, cv, nv) = ext(xv, yv, cv, nv);
 
-  Var kx("kx"), ky("ky"), ci("ci"), f("f");
-  RDom r(0, extent(w.out_w), 0, extent(w.out_h), 0, extent(g.batch), "r");
-  Expr c = g.groups == 1 ? Expr(ci) : (f / cout_g) * cin_g + ci;
-  Expr ix = r.x * extent(w.stride_w) + kx * extent(w.dilation_w) - extent(w.pad_left);
-  Expr iy = r.y * extent(w.stride_h) + ky * extent(w.dilation_h) - extent(w.pad_top);
-  Func acc("acc"), out("kiln_conv2d_backward_weight");
-  acc(kx, ky, ci, f) = 0.0f;
-  acc(kx, ky, ci, f) += dy(r.x, r.y, f, r.z) * padded(ix, iy, c, r.z);
-  out(kx, ky, ci, f) = acc(kx, ky, ci, f);
+  // Vector partial sums along the output width: lane l of chunk k covers
+  // output column k * lanes + l; columns past the width read dy as zero.
+  const int ow = extent(w.out_w), oh = extent(w.out_h);
+  const int vw = natural_vector_width(req.target);
+  const int lanes = ow >= vw ? vw : schedules::pow2_at_most(ow, vw);
+  const int chunks = (ow + lanes - 1) / lanes;
+  Func dy_ext = BoundaryConditions::constant_exterior(
+      dy, 0.0f, {Range(0, ow), Range(0, oh), Range(0, extent(dys[1])), Range(0, extent(g.batch))});
 
-  // One task per (input channel, filter); a task's kh x kw accumulators
-  // stay in registers over the whole reduction. The extended input is
-  // buffered first, so the inner loop has no boundary selects.
+  Var kx("kx"), ky("ky"), ci("ci"), f("f"), lane("lane");
+  RDom r(0, chunks, 0, oh, 0, extent(g.batch), "r");
+  Expr c = g.groups == 1 ? Expr(ci) : (f / cout_g) * cin_g + ci;
+  Expr ox = r.x * lanes + lane;
+  Expr ix = ox * extent(w.stride_w) + kx * extent(w.dilation_w) - extent(w.pad_left);
+  Expr iy = r.y * extent(w.stride_h) + ky * extent(w.dilation_h) - extent(w.pad_top);
+  Func partial("partial"), out("kiln_conv2d_backward_weight");
+  partial(lane, kx, ky, ci, f) = 0.0f;
+  partial(lane, kx, ky, ci, f) += dy_ext(ox, r.y, f, r.z) * padded(ix, iy, c, r.z);
+  RDom l(0, lanes, "l");
+  out(kx, ky, ci, f) = sum(partial(l.x, kx, ky, ci, f));
+
+  // One task per (input channel, filter). Per kernel row, a task keeps one
+  // vector accumulator per tap of the row (kw of them) over the whole
+  // reduction: one dy vector and kw input vectors per step. The extended
+  // input is buffered first, so the inner loop has no boundary selects.
   Var task("task");
   out.fuse(ci, f, task);
   if (ws[0] * ws[1] > 1) out.parallel(task);
-  acc.compute_at(out, task);
-  acc.update().reorder(kx, ky, r.x, r.y, r.z);
-  if (w.kernel_w * w.kernel_h <= 64) acc.update().unroll(kx).unroll(ky);
+  partial.compute_at(out, task).vectorize(lane);
+  partial.update().reorder(lane, kx, r.x, r.y, r.z, ky).vectorize(lane);
+  if (w.kernel_w <= 8) partial.update().unroll(kx);
   padded.compute_root().parallel(nv);
   return make_kernel(out, {dy, x}, {dys, xs}, ws,
-                     "one task per (channel, filter), taps unrolled over the reduction");
+                     "one task per (channel, filter), " + std::to_string(lanes) +
+                         "-lane partial sums along the output width, a kernel row's taps unrolled");
 }
 
 LoweredKernel lower_channel_sum(const LowerRequest &req) {
@@ -178,18 +192,25 @@ LoweredKernel lower_channel_sum(const LowerRequest &req) {
   ImageParam x = make_input(view, "x");
   Var c("c");
   RDom r(0, extent(B), 0, extent(A), "r");
-  Func out("kiln_channel_sum");
-  out(c) = 0.0f;
-  out(c) += x(r.x, c, r.y);
+  // The sums accumulate in an internal buffer; the output is written by a
+  // pure stage. A vectorized GuardWithIf update on the output itself let
+  // LLVM turn a full-mask predicated store into an aligned one (vmovaps),
+  // which faults on a caller's buffer that is only 16-byte aligned.
+  Func total("total"), out("kiln_channel_sum");
+  total(c) = 0.0f;
+  total(c) += x(r.x, c, r.y);
+  out(c) = total(c);
+  total.compute_root();
   const int vw = natural_vector_width(req.target);
   std::string what;
   if (B == 1 && C >= vw) {
     // [A, C]: the channels are contiguous: vectors along C.
-    out.vectorize(c, vw, TailStrategy::GuardWithIf);
-    out.update().reorder(c, r.x, r.y).vectorize(c, vw, TailStrategy::GuardWithIf);
+    total.vectorize(c, vw, TailStrategy::GuardWithIf);
+    total.update().reorder(c, r.x, r.y).vectorize(c, vw, TailStrategy::GuardWithIf);
+    out.vectorize(c, vw, TailStrategy::ShiftInwards);
     what = "vectors along C";
   } else {
-    if (A * C * B >= schedules::kParallelThreshold) out.update().parallel(c);
+    if (A * C * B >= schedules::kParallelThreshold) total.update().parallel(c);
     what = "channels in parallel";
   }
   return make_kernel(out, {x}, {view}, {C}, what);

@@ -3,6 +3,7 @@
 // one horizontal sum per output (knobs in codegen/schedules/dense_schedule.h),
 // then the fused epilogue on each output. conv2d reuses it when its kernel
 // covers the whole input.
+#include "codegen/ops/gemm.h"
 #include "codegen/ops/lower_util.h"
 #include "codegen/schedules/dense_schedule.h"
 
@@ -77,8 +78,16 @@ LoweredKernel lower_dense_with(const LowerRequest &req, const DenseSchedule &sch
 }
 
 LoweredKernel lower_dense(const LowerRequest &req) {
+  if (req.tuned.family == "dense")  // a tuned schedule (tune/)
+    return lower_dense_with(req, schedules::dense_schedule_from(req.tuned));
   const ir::Shape &x = req.inputs[0].shape;
   DenseShape shape{x[0], x[1], req.node.attrs.get_int("units")};
+  if (dense_prefers_gemm(shape)) {  // several batch rows: the tiled GEMM (codegen/ops/gemm.h)
+    schedules::GemmShape g{shape.units, shape.batch, shape.in_features, 1};
+    return lower_matmul_wt_gemm(shape, req.node.attrs.get_int("use_bias") != 0,
+                                ir::ops::epilogue_of(req.node.attrs),
+                                schedules::default_gemm_schedule(g, req.target, false));
+  }
   return lower_dense_with(req, schedules::default_dense_schedule(shape, req.target));
 }
 

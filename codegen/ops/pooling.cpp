@@ -2,7 +2,8 @@
 // with PyTorch semantics: padding never wins a max; the average divides by
 // the window clipped to the padded input when count_include_pad, else by the
 // window clipped to the input), and the global poolings (row reductions over
-// [N*C, H*W]). Knobs in codegen/schedules/memory_bound.h.
+// [N*C, H*W]). max_pool2d's taps may be dilated. Knobs in
+// codegen/schedules/memory_bound.h.
 #include <limits>
 
 #include "codegen/ops/lower_util.h"
@@ -33,8 +34,8 @@ struct PoolFuncs {
 void define_pool(PoolFuncs &f, PoolKind kind, const ir::Window2d &w, bool count_include_pad,
                  ImageParam in) {
   Var x = f.x, y = f.y, c = f.c, n = f.n;
-  int64_t last_y = (w.out_h - 1) * w.stride_h + w.kernel_h - 1 - w.pad_top;
-  int64_t last_x = (w.out_w - 1) * w.stride_w + w.kernel_w - 1 - w.pad_left;
+  int64_t last_y = (w.out_h - 1) * w.stride_h + (w.kernel_h - 1) * w.dilation_h - w.pad_top;
+  int64_t last_x = (w.out_w - 1) * w.stride_w + (w.kernel_w - 1) * w.dilation_w - w.pad_left;
   f.buffered = w.pad_top > 0 || w.pad_left > 0 || last_y >= w.in_h || last_x >= w.in_w;
   if (f.buffered) {
     Region image = {Range(0, extent(w.in_w)), Range(0, extent(w.in_h))};
@@ -48,7 +49,7 @@ void define_pool(PoolFuncs &f, PoolKind kind, const ir::Window2d &w, bool count_
   f.r = RDom(0, extent(w.kernel_w), 0, extent(w.kernel_h), "r");
   Expr hs = y * extent(w.stride_h) - extent(w.pad_top);
   Expr ws = x * extent(w.stride_w) - extent(w.pad_left);
-  Expr v = f.src(ws + f.r.x, hs + f.r.y, c, n);
+  Expr v = f.src(ws + f.r.x * extent(w.dilation_w), hs + f.r.y * extent(w.dilation_h), c, n);
   if (kind == PoolKind::Max) {
     f.acc(x, y, c, n) = neg_inf();
     f.acc(x, y, c, n) = max(f.acc(x, y, c, n), v);

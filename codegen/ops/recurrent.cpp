@@ -13,8 +13,12 @@
 //    runs the steps in order over RDom (j, k, phase, s):
 //      phase 0, every k: acc_gate(j, s) += R[gate*H + j, k] * h(k, s - 1)
 //      phase 1, k = 0:   the activations, c(j, s) and h(j, s)
-//    The RDom's predicate k < H - phase * (H - 1) gives phase 1 a single k,
-//    and unrolling the phase makes each copy its own loop without selects.
+//    The RDom's predicate k < H - (phase / last) * (H - 1) gives the last
+//    phase a single k, and unrolling the phase makes each copy its own loop
+//    without selects. gru with linear_before_reset false (ONNX's default)
+//    sums n's hidden part R_n (r * h) in a phase of its own between the two,
+//    once every unit's r accumulator is complete:
+//      phase 1, every k: acc_n(j, s) += R[2H + j, k] * sigmoid(acc_r(k, s)) * h(k, s - 1)
 //    A step reads only step s - 1, which is complete, so the lanes of one j
 //    vector never depend on each other: the vectorized RVar j is race-free,
 //    which Halide cannot prove (allow_race_conditions). R is transposed once
@@ -42,19 +46,25 @@ struct CellLayout {
   std::string op;
   int accumulators = 1;
   int size = 2;
-  int c = -1;  // the cell state's element (lstm)
+  int c = -1;                // the cell state's element (lstm)
+  bool reset_after = false;  // gru with linear_before_reset false
   int h() const { return size - 1; }
+  int phases() const { return reset_after ? 3 : 2; }
 };
 
-CellLayout layout(const std::string &op) {
+CellLayout layout(const ir::Node &node) {
+  const std::string &op = node.op;
   if (op == "lstm") return {op, 4, 6, 4};
-  if (op == "gru") return {op, 3, 4};
+  if (op == "gru")
+    return {op, 3, 4, -1,
+            node.attrs.has("linear_before_reset") && !node.attrs.get_int("linear_before_reset")};
   return {op, 1, 2};
 }
 
 struct Params {
-  ImageParam x, w_ih, w_hh, b_ih, b_hh;
+  ImageParam x, w_ih, w_hh, b_ih, b_hh, peephole;
   bool has_bias = false;
+  bool has_peephole = false;  // lstm's [3H] p_i, p_f, p_o
 };
 
 struct Funcs {
@@ -83,8 +93,8 @@ void define_projection(Funcs &f, const CellLayout &cell, const Params &p, const 
 }
 
 // The cell's activation step for unit j at step s from its accumulators.
-std::vector<Expr> finalize(const Funcs &f, const CellLayout &cell, const std::string &nonlinearity,
-                           Expr j, Expr n, Expr s, int64_t H) {
+std::vector<Expr> finalize(const Funcs &f, const CellLayout &cell, const Params &p,
+                           const std::string &nonlinearity, Expr j, Expr n, Expr s, int64_t H) {
   auto cur = [&](int e) { return f.state(j, n, s)[e]; };
   auto prev = [&](int e) { return f.state(j, n, s - 1)[e]; };
   std::vector<Expr> v(cell.size);
@@ -92,15 +102,20 @@ std::vector<Expr> finalize(const Funcs &f, const CellLayout &cell, const std::st
   if (cell.op == "rnn") {
     v[cell.h()] = nonlinearity == "relu" ? relu_expr(cur(0)) : tanh_expr(cur(0));
   } else if (cell.op == "lstm") {
-    Expr i = sigmoid_expr(cur(0)), fg = sigmoid_expr(cur(1)), g = tanh_expr(cur(2)),
-         o = sigmoid_expr(cur(3));
-    Expr c = fg * prev(cell.c) + i * g;
+    auto peep = [&](int k, Expr cell_state) {
+      return p.has_peephole ? p.peephole(j + k * extent(H)) * cell_state : Expr(0.0f);
+    };
+    Expr c_prev = prev(cell.c);
+    Expr i = sigmoid_expr(cur(0) + peep(0, c_prev)), fg = sigmoid_expr(cur(1) + peep(1, c_prev)),
+         g = tanh_expr(cur(2));
+    Expr c = fg * c_prev + i * g;
+    Expr o = sigmoid_expr(cur(3) + peep(2, c));
     v[cell.c] = c;
     v[cell.h()] = o * tanh_expr(c);
   } else {  // gru; the input part of n is proj's n row (with b_in only)
     Expr r = sigmoid_expr(cur(0)), z = sigmoid_expr(cur(1));
     Expr xn = f.proj(j + extent(2 * H), n, s - 1);
-    Expr nn = tanh_expr(xn + r * cur(2));
+    Expr nn = tanh_expr(xn + (cell.reset_after ? cur(2) : r * cur(2)));
     v[cell.h()] = (1.0f - z) * nn + z * prev(cell.h());
   }
   return v;
@@ -121,16 +136,21 @@ void define_recurrence(Funcs &f, const CellLayout &cell, const Params &p, const 
   }
   f.state(f.j, f.n, f.s) = Tuple(init);
 
-  f.r = RDom(0, H, 0, H, 0, 2, 1, T, "r");
+  const int last = cell.phases() - 1;
+  f.r = RDom(0, H, 0, H, 0, cell.phases(), 1, T, "r");
   RVar rj = f.r.x, rk = f.r.y, phase = f.r.z, rs = f.r.w;
-  f.r.where(rk < H - phase * (H - 1));
+  f.r.where(rk < H - (phase / last) * (H - 1));
   Expr h_prev = f.state(rk, f.n, rs - 1)[cell.h()];
-  std::vector<Expr> sum(cell.size);
-  for (int e = 0; e < cell.size; e++) sum[e] = f.state(rj, f.n, rs)[e];
-  for (int a = 0; a < cell.accumulators; a++) sum[a] += f.rt(rj + a * H, rk) * h_prev;
-  std::vector<Expr> fin = finalize(f, cell, nonlinearity, rj, f.n, rs, H);
+  std::vector<Expr> sum(cell.size), reset_sum(cell.size);
+  for (int e = 0; e < cell.size; e++) sum[e] = reset_sum[e] = f.state(rj, f.n, rs)[e];
+  const int plain = cell.reset_after ? 2 : cell.accumulators;  // summed in phase 0
+  for (int a = 0; a < plain; a++) sum[a] += f.rt(rj + a * H, rk) * h_prev;
+  if (cell.reset_after)  // r(k) is complete: phase 0 has run over every unit
+    reset_sum[2] += f.rt(rj + 2 * H, rk) * (sigmoid_expr(f.state(rk, f.n, rs)[0]) * h_prev);
+  std::vector<Expr> fin = finalize(f, cell, p, nonlinearity, rj, f.n, rs, H);
   std::vector<Expr> next(cell.size);
-  for (int e = 0; e < cell.size; e++) next[e] = select(phase == 0, sum[e], fin[e]);
+  for (int e = 0; e < cell.size; e++)
+    next[e] = select(phase == 0, sum[e], phase == last, fin[e], reset_sum[e]);
   f.state(rj, f.n, rs) = Tuple(next);
 }
 
@@ -168,7 +188,7 @@ LoweredKernel lower_recurrent_with(const LowerRequest &req, const RecurrentSched
   const RecurrentShape shape{xs[0], xs[1], xs[2], a.get_int("hidden_size"),
                              ir::ops::recurrent_gates(req.node.op)};
   const RecurrentSchedule k = schedules::legalize(want, shape);
-  const CellLayout cell = layout(req.node.op);
+  const CellLayout cell = layout(req.node);
   const std::string nonlinearity = a.has("nonlinearity") ? a.get_string("nonlinearity") : "tanh";
 
   Params p;
@@ -185,6 +205,12 @@ LoweredKernel lower_recurrent_with(const LowerRequest &req, const RecurrentSched
     params.push_back(p.b_hh);
     views.push_back(req.inputs[3].shape);
     views.push_back(req.inputs[4].shape);
+  }
+  p.has_peephole = ir::ops::has_peepholes(a);
+  if (p.has_peephole) {
+    p.peephole = make_input(req.inputs.back().shape, "peephole");
+    params.push_back(p.peephole);
+    views.push_back(req.inputs.back().shape);
   }
 
   Funcs f;

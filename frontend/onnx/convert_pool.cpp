@@ -18,14 +18,16 @@ void convert_window_pool(NodeContext &c, const std::string &kiln_op, bool is_max
   const std::vector<int64_t> kernel = c.attr_ints("kernel_shape");
   if (kernel.size() != x.size() - 2) c.fail("kernel_shape must have one entry per spatial axis");
   OnnxWindow w = read_window(c, spatial_dims(x), kernel, is_max);
-  for (int64_t d : w.dilations)
-    if (d != 1) c.unsupported("dilations other than 1 (kiln's pooling windows are dense)");
+  bool dilated = false;
+  for (int64_t d : w.dilations) dilated = dilated || d != 1;
+  if (dilated && !is_max)
+    c.unsupported("dilations other than 1 (kiln's average pooling windows are dense)");
   for (size_t k = 0; k < kernel.size(); k++)
     if (w.pads_begin[k] >= kernel[k] || w.pads_end[k] >= kernel[k])
       c.unsupported("padding as large as the window (kiln's pooling pads less than a window)");
   const bool ceil_mode = c.attr_int("ceil_mode", 0) != 0;
   ir::Attrs a;
-  set_window_attrs(a, w, false);
+  set_window_attrs(a, w, dilated);
   a.set("ceil_mode", int64_t{ceil_mode});
   if (!is_max) a.set("count_include_pad", c.attr_int("count_include_pad", 0));
   const bool one_d = x.size() == 3;
@@ -35,7 +37,7 @@ void convert_window_pool(NodeContext &c, const std::string &kiln_op, bool is_max
   // start in the end padding; ONNX (1.12) keeps it. Refuse where they differ.
   const ir::Shape got = c.graph().value(y).type.shape;
   for (size_t k = 0; k < kernel.size(); k++) {
-    int64_t want = window_output_size(x[2 + k], kernel[k], w.strides[k], 1,
+    int64_t want = window_output_size(x[2 + k], kernel[k], w.strides[k], w.dilations[k],
                                       w.pads_begin[k] + w.pads_end[k], ceil_mode);
     if (got[one_d ? 3 : 2 + k] != want)
       c.unsupported("ceil_mode where the last window starts in the padding (ONNX gives " +

@@ -49,8 +49,6 @@ void convert_recurrent(NodeContext &c, const RecurrentKind &kind) {
     c.unsupported("direction \"" + c.attr_string("direction") + "\" (kiln runs forward only)");
   if (c.has_attr("clip")) c.unsupported("clip (kiln's cells do not clip)");
   if (c.attr_int("input_forget", 0)) c.unsupported("input_forget = 1");
-  if (std::string(kind.kiln_op) == "gru" && c.attr_int("linear_before_reset", 0) != 1)
-    c.unsupported("linear_before_reset = 0 (kiln's GRU is PyTorch's, linear_before_reset = 1)");
   std::string nonlinearity = "tanh";
   if (c.has_attr("activations")) {
     std::vector<std::string> acts;
@@ -88,7 +86,6 @@ void convert_recurrent(NodeContext &c, const RecurrentKind &kind) {
   check_absent_or_zero(c, 5, "initial_h");
   if (std::string(kind.kiln_op) == "lstm") {
     check_absent_or_zero(c, 6, "initial_c");
-    if (c.has_input(7)) c.unsupported("peephole weights P");
     if (c.output_used(2)) c.unsupported("the last cell state Y_c");
   }
 
@@ -109,10 +106,21 @@ void convert_recurrent(NodeContext &c, const RecurrentKind &kind) {
     inputs.push_back(c.add_param("bias_ih", {g * hidden}, reorder(wb, kind, hidden, 1)));
     inputs.push_back(c.add_param("bias_hh", {g * hidden}, reorder(rb, kind, hidden, 1)));
   }
+  if (c.has_input(7)) {  // ONNX's P [1, 3H] is p_i, p_o, p_f; kiln's p_i, p_f, p_o
+    const ConstTensor &peep = c.constant(7, "the peephole weights P");
+    if (peep.shape != ir::Shape{1, 3 * hidden})
+      c.fail("P must be [1, " + std::to_string(3 * hidden) + "]");
+    static const RecurrentKind order{"lstm", 3, {0, 2, 1}, {}};
+    inputs.push_back(
+        c.add_param("peephole", {3 * hidden}, reorder(peep.floats(), order, hidden, 1)));
+  }
   ir::Attrs a;
   a.set("hidden_size", hidden);
+  if (c.has_input(7)) a.set("peepholes", int64_t{1});
   a.set("use_bias", int64_t{c.has_input(3)});
   if (std::string(kind.kiln_op) == "rnn") a.set("nonlinearity", nonlinearity);
+  if (std::string(kind.kiln_op) == "gru")  // ONNX's default 0: n = tanh(.. + R_n (r * h) + ..)
+    a.set("linear_before_reset", int64_t{c.attr_int("linear_before_reset", 0) != 0});
   const int64_t t = x[0], n = x[1];
   int seq = c.emit(kind.kiln_op, inputs, a, kind.kiln_op);  // [T, N, H]
   if (c.output_used(0) || c.num_outputs() == 1) {

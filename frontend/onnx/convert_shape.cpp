@@ -1,7 +1,7 @@
 // Ops that rearrange elements: Reshape, Flatten, Squeeze, Unsqueeze
 // (folded on constants, else a kiln reshape or flatten), Transpose (folded,
 // or kiln reshape / transpose / permute), Concat, Identity, Dropout
-// (inference: the identity) and Pad (kiln pad).
+// (inference: the identity), Pad (kiln pad) and Expand (kiln broadcast_to).
 #include <algorithm>
 #include <numeric>
 
@@ -9,6 +9,7 @@
 #include "frontend/onnx/convert_util.h"
 #include "frontend/onnx/converters.h"
 #include "ir/op.h"
+#include "ir/ops/broadcast.h"
 
 namespace kiln::frontend::onnx_import {
 
@@ -178,9 +179,14 @@ void convert_dropout(NodeContext &c) {
     c.expect_attrs({"ratio"});
   else
     c.expect_attrs({"seed"});
-  if (c.opset() >= 12 && c.has_input(2) && c.constant(2, "training_mode").as_int(0))
-    c.unsupported("training_mode = true (kiln imports models for inference)");
-  if (c.output_used(1)) c.unsupported("the mask output (kiln imports models for inference)");
+  // Training with ratio 0 keeps every element: the identity, as in inference.
+  if (c.opset() >= 12 && c.has_input(2) && c.constant(2, "training_mode").as_int(0) &&
+      !(c.has_input(1) && c.constant(1, "ratio").as_double(0) == 0))
+    c.unsupported(
+        "training_mode = true with a ratio other than 0 (random masks; kiln imports models for "
+        "inference)");
+  if (c.output_used(1))
+    c.unsupported("the mask output (a bool tensor; kiln's outputs are float32)");
   pass_through(c);
 }
 
@@ -257,6 +263,26 @@ void convert_pad(NodeContext &c) {
   c.set_output(0, c.emit("pad", {c.value(0)}, a));
 }
 
+// Expand: numpy broadcasting of the data with a constant shape, each side
+// possibly the larger, as Add would broadcast them.
+void convert_expand(NodeContext &c) {
+  c.expect_attrs({});
+  const std::vector<int64_t> spec = c.constant(1, "the shape").ints();
+  c.expect_float(0);
+  ir::Shape out;
+  try {
+    out = ir::ops::broadcast_shape(c.shape(0), ir::Shape(spec.begin(), spec.end()));
+  } catch (const UserError &e) {
+    c.fail(e.what());
+  }
+  for (int64_t d : out)
+    if (d == 0) c.unsupported("an empty output (shape " + ir::shape_str(out) + ")");
+  if (out == c.shape(0)) return c.set_output(0, c.value(0));
+  ir::Attrs a;
+  a.set("shape", std::vector<int64_t>(out.begin(), out.end()));
+  c.set_output(0, c.emit("broadcast_to", {c.value(0)}, a));
+}
+
 }  // namespace
 
 void add_shape_converters(ConverterTable &table) {
@@ -270,6 +296,7 @@ void add_shape_converters(ConverterTable &table) {
   table["Dropout"] = convert_dropout;
   table["Pad"] = convert_pad;
   table["Split"] = convert_split;
+  table["Expand"] = convert_expand;
 }
 
 }  // namespace kiln::frontend::onnx_import

@@ -114,7 +114,9 @@ void add_graph_inputs(ImportContext &ctx, const onnx::GraphProto &graph,
     ImportedValue v;
     v.dtype = dtype;
     v.is_graph_input = true;
-    if (dtype != onnx_import::kFloat) {
+    if (dtype != onnx_import::kFloat && options.float32_inputs.count(in.name())) {
+      v.dtype = onnx_import::kFloat;  // the caller converts the data
+    } else if (dtype != onnx_import::kFloat) {
       // Known only at run time, so usable only where kiln needs no value:
       // converters that need it report it (naming the input) as Unsupported.
       ctx.values[in.name()] = v;

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,11 @@ struct OnnxImportOptions {
   // Graph inputs replaced by these values, as if they were initializers
   // (the conformance runner passes the test's shape tensors this way).
   std::map<std::string, onnx_import::ConstTensor> constant_inputs;
+  // Graph inputs of another numeric type (double, integers) that the caller
+  // converts to float32 and kiln takes as float32 inputs (the conformance
+  // runner, where float32 represents the test's values; see
+  // docs/conformance.md).
+  std::set<std::string> float32_inputs;
 };
 
 ir::Graph load_onnx(const std::string &path, const OnnxImportOptions &options = {});

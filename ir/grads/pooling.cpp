@@ -1,5 +1,6 @@
 // Gradient rules of pooling. A global pooling is the window pooling of its
 // whole plane, so it differentiates with the same backward ops.
+#include "ir/errors.h"
 #include "ir/grads/grad_rules.h"
 
 namespace kiln::ir::grads {
@@ -28,6 +29,9 @@ std::vector<int64_t> input_size(const GradContext &c) {
 }  // namespace
 
 void grad_max_pool2d(GradContext &c) {
+  if (c.attrs().has("dilation") && c.attrs().get_ints("dilation") != std::vector<int64_t>{1, 1})
+    throw UserError("node '" + c.node().name +
+                    "' (max_pool2d): a dilation other than 1 has no gradient rule");
   c.set_dx(0, c.emit("max_pool2d_backward", "grad_x", {c.dy(), c.input(0)}, window_of(c)));
 }
 

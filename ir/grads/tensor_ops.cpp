@@ -1,22 +1,12 @@
-// Gradient rules of the structural ops: add passes dy to both inputs,
-// concat slices it, flatten and reshape reshape it back, transpose
-// transposes it.
+// Gradient rules of the structural ops: concat slices dy, flatten and
+// reshape reshape it back, transpose transposes it.
 #include "ir/errors.h"
 #include "ir/grads/grad_rules.h"
 #include "ir/ops/op_helpers.h"
 
 namespace kiln::ir::grads {
 
-void grad_add(GradContext &c) {
-  for (size_t k = 0; k < 2; k++) {
-    if (!c.needs(k)) continue;
-    if (c.shape(c.input(k)) != c.shape(c.dy()))
-      throw UserError("node '" + c.node().name + "': add with broadcasting (" +
-                      shape_str(c.shape(c.input(0))) + " + " + shape_str(c.shape(c.input(1))) +
-                      ") has no gradient rule yet");
-    c.set_dx(k, c.dy());
-  }
-}
+// add: ir/grads/broadcast.cpp (it may broadcast).
 
 void grad_concat(GradContext &c) {
   const int axis = ops::resolve_axis(c.attrs().get_int("axis"), c.type(c.dy()).rank(), "concat");

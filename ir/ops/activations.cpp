@@ -23,23 +23,28 @@ OpDef unary(const std::string &name, const std::string &doc, int64_t flops_per_e
   return d;
 }
 
+// A scalar activation whose gradient is activation_backward (from x).
+OpDef with_input_grad(const std::string &name) {
+  return with_grad(scalar_activation_op(name), grads::grad_scalar_activation);
+}
+
 }  // namespace
 
 // The scalar activations, each from its entry in ir/ops/scalar_activations.h.
 OpDef def_relu() { return with_grad(scalar_activation_op("relu"), grads::grad_relu); }
 OpDef def_sigmoid() { return with_grad(scalar_activation_op("sigmoid"), grads::grad_sigmoid); }
 OpDef def_tanh() { return with_grad(scalar_activation_op("tanh"), grads::grad_tanh); }
-OpDef def_elu() { return scalar_activation_op("elu"); }
-OpDef def_selu() { return scalar_activation_op("selu"); }
-OpDef def_swish() { return scalar_activation_op("swish"); }
-OpDef def_mish() { return scalar_activation_op("mish"); }
-OpDef def_softplus() { return scalar_activation_op("softplus"); }
-OpDef def_leaky_relu() { return scalar_activation_op("leaky_relu"); }
-OpDef def_relu6() { return scalar_activation_op("relu6"); }
-OpDef def_hard_sigmoid() { return scalar_activation_op("hard_sigmoid"); }
-OpDef def_hard_swish() { return scalar_activation_op("hard_swish"); }
-OpDef def_softsign() { return scalar_activation_op("softsign"); }
-OpDef def_clip() { return scalar_activation_op("clip"); }
+OpDef def_elu() { return with_input_grad("elu"); }
+OpDef def_selu() { return with_input_grad("selu"); }
+OpDef def_swish() { return with_input_grad("swish"); }
+OpDef def_mish() { return with_input_grad("mish"); }
+OpDef def_softplus() { return with_input_grad("softplus"); }
+OpDef def_leaky_relu() { return with_input_grad("leaky_relu"); }
+OpDef def_relu6() { return with_input_grad("relu6"); }
+OpDef def_hard_sigmoid() { return with_input_grad("hard_sigmoid"); }
+OpDef def_hard_swish() { return with_input_grad("hard_swish"); }
+OpDef def_softsign() { return with_input_grad("softsign"); }
+OpDef def_clip() { return with_input_grad("clip"); }
 
 OpDef def_softmax() {
   OpDef d = unary("softmax", "exp(x - max) / sum(exp(x - max)) along `axis`", 5);

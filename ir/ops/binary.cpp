@@ -36,9 +36,9 @@ OpDef broadcast_binary(const std::string &name, const std::string &doc) {
 }  // namespace
 
 OpDef def_add() { return with_grad(broadcast_binary("add", "a + b"), grads::grad_add); }
-OpDef def_sub() { return broadcast_binary("sub", "a - b"); }
-OpDef def_mul() { return broadcast_binary("mul", "a * b"); }
-OpDef def_div() { return broadcast_binary("div", "a / b"); }
+OpDef def_sub() { return with_grad(broadcast_binary("sub", "a - b"), grads::grad_sub); }
+OpDef def_mul() { return with_grad(broadcast_binary("mul", "a * b"), grads::grad_mul); }
+OpDef def_div() { return with_grad(broadcast_binary("div", "a / b"), grads::grad_div); }
 
 OpDef def_prelu() {
   OpDef d;
@@ -69,6 +69,7 @@ OpDef def_prelu() {
   d.cost = [](const Attrs &, const std::vector<TensorType> &, const std::vector<TensorType> &out) {
     return elementwise_cost(out, 2);
   };
+  d.grad = grads::grad_prelu;
   return d;
 }
 
@@ -96,6 +97,7 @@ OpDef def_scale_channels() {
   d.cost = [](const Attrs &, const std::vector<TensorType> &, const std::vector<TensorType> &out) {
     return elementwise_cost(out);
   };
+  d.grad = grads::grad_scale_channels;
   return d;
 }
 

@@ -24,13 +24,18 @@ OpDef def_conv2d() {
       {"stride", AttrKind::Pair, std::vector<int64_t>{1, 1}, "stride"},
       {"dilation", AttrKind::Pair, std::vector<int64_t>{1, 1}, "dilation"},
       {"padding", AttrKind::Padding, std::string("valid"), "valid, same or [t,l,b,r]"},
-      {"padding_mode", AttrKind::String, std::string("zeros"), "what the padding holds",
+      {"padding_mode",
+       AttrKind::String,
+       std::string("zeros"),
+       "what the padding holds",
        {"zeros", "replicate", "reflect"}},
       {"groups", AttrKind::Int, int64_t{1}, "channel groups"},
       {"use_bias", AttrKind::Bool, int64_t{1}, "add a bias per output channel"},
-      {"algorithm", AttrKind::String, std::string("auto"),
+      // Absent means "auto", so graphs that never name one print and hash
+      // as before.
+      {"algorithm", AttrKind::String, std::nullopt,
        "how the kernel computes it (ir/ops/conv_algorithm.h); auto: the compiler picks",
-       conv_algorithm_choices()},
+       conv_algorithm_choices(), true},
   };
   for (AttrSpec &spec : epilogue_attrs()) d.attrs.push_back(std::move(spec));
   d.infer = [](const Attrs &a, const std::vector<TensorType> &in) {
@@ -40,8 +45,8 @@ OpDef def_conv2d() {
     if (filters <= 0) throw UserError("filters must be positive");
     if (groups <= 0 || x.shape[1] % groups || filters % groups)
       throw UserError("groups (" + std::to_string(groups) + ") must divide the input channels (" +
-                      std::to_string(x.shape[1]) + ") and the filters (" +
-                      std::to_string(filters) + ")");
+                      std::to_string(x.shape[1]) + ") and the filters (" + std::to_string(filters) +
+                      ")");
     Window2d w = resolve_window(a, x.shape[2], x.shape[3], false, false);
     const auto &k = a.get_ints("kernel");
     expect_shape(in[1], {filters, x.shape[1] / groups, k[0], k[1]}, "the weight");
@@ -60,9 +65,11 @@ OpDef def_conv2d() {
     int64_t f = a.get_int("filters"), g = a.get_int("groups");
     const auto &k = a.get_ints("kernel");
     int64_t cin = x.rank() == 4 ? x.shape[1] : 0;
-    std::vector<ParamSpec> p = {
-        {"weight", {f, g > 0 ? cin / g : 0, k[0], k[1]}, InitKind::Weight,
-         (g > 0 ? cin / g : 0) * k[0] * k[1], (g > 0 ? f / g : 0) * k[0] * k[1]}};
+    std::vector<ParamSpec> p = {{"weight",
+                                 {f, g > 0 ? cin / g : 0, k[0], k[1]},
+                                 InitKind::Weight,
+                                 (g > 0 ? cin / g : 0) * k[0] * k[1],
+                                 (g > 0 ? f / g : 0) * k[0] * k[1]}};
     if (a.get_int("use_bias")) p.push_back({"bias", {f}, InitKind::Zeros});
     return p;
   };
@@ -71,8 +78,7 @@ OpDef def_conv2d() {
     const Shape &w = in[1].shape;
     Cost c;
     c.macs = out[0].numel() * w[1] * w[2] * w[3];
-    c.flops = 2 * c.macs + (a.get_int("use_bias") ? out[0].numel() : 0) +
-              epilogue_flops(a, out[0]);
+    c.flops = 2 * c.macs + (a.get_int("use_bias") ? out[0].numel() : 0) + epilogue_flops(a, out[0]);
     return c;
   };
   d.grad = grads::grad_conv2d;

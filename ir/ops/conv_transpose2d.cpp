@@ -5,6 +5,7 @@
 // layout); bias: [filters]; then the fused epilogue's residual, when there
 // is one (ir/ops/epilogue.h).
 #include "ir/ops/epilogue.h"
+#include "ir/grads/grad_rules.h"
 #include "ir/ops/op_helpers.h"
 #include "ir/ops/transposed_window.h"
 
@@ -78,6 +79,7 @@ OpDef def_conv_transpose2d() {
     c.flops = 2 * c.macs + (a.get_int("use_bias") ? out[0].numel() : 0) + epilogue_flops(a, out[0]);
     return c;
   };
+  d.grad = grads::grad_conv_transpose2d;
   return d;
 }
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <numeric>
 
+#include "ir/grads/grad_rules.h"
 #include "ir/ops/op_helpers.h"
 
 namespace kiln::ir::ops {
@@ -31,6 +32,7 @@ OpDef def_permute() {
   d.cost = [](const Attrs &, const std::vector<TensorType> &, const std::vector<TensorType> &) {
     return Cost{};
   };
+  d.grad = grads::grad_permute;
   return d;
 }
 
@@ -69,6 +71,7 @@ OpDef def_pad() {
   d.cost = [](const Attrs &, const std::vector<TensorType> &, const std::vector<TensorType> &) {
     return Cost{};
   };
+  d.grad = grads::grad_pad;
   return d;
 }
 

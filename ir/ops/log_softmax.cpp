@@ -1,5 +1,6 @@
 // log_softmax: x - max - log(sum(exp(x - max))) along `axis` (ONNX
 // LogSoftmax from opset 13; the importer coerces earlier opsets' 2-D form).
+#include "ir/grads/grad_rules.h"
 #include "ir/ops/op_helpers.h"
 
 namespace kiln::ir::ops {
@@ -17,6 +18,7 @@ OpDef def_log_softmax() {
   d.cost = [](const Attrs &, const std::vector<TensorType> &, const std::vector<TensorType> &out) {
     return elementwise_cost(out, 5);
   };
+  d.grad = grads::grad_log_softmax;
   return d;
 }
 

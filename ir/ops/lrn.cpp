@@ -1,6 +1,7 @@
 // lrn: local response normalization across channels (ir/ops/lrn.h).
 #include "ir/ops/lrn.h"
 
+#include "ir/grads/grad_rules.h"
 #include "ir/ops/op_helpers.h"
 
 namespace kiln::ir::ops {
@@ -33,6 +34,7 @@ OpDef def_lrn() {
   d.cost = [](const Attrs &a, const std::vector<TensorType> &, const std::vector<TensorType> &out) {
     return elementwise_cost(out, 2 * a.get_int("size") + 4);
   };
+  d.grad = grads::grad_lrn;
   return d;
 }
 

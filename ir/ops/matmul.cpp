@@ -2,6 +2,7 @@
 // [..., M, N], the batch dimensions broadcasting as in numpy (ONNX MatMul
 // with a batched B; a matrix B is a dense layer instead).
 #include "ir/ops/broadcast.h"
+#include "ir/grads/grad_rules.h"
 #include "ir/ops/op_helpers.h"
 
 namespace kiln::ir::ops {
@@ -30,6 +31,7 @@ OpDef def_matmul() {
     c.flops = 2 * c.macs;
     return c;
   };
+  d.grad = grads::grad_matmul;
   return d;
 }
 

@@ -1,5 +1,6 @@
 // Pooling over NCHW: max_pool2d and avg_pool2d (overlapping windows, padding,
-// ceil mode; average pooling may count the padding or not), and the global
+// ceil mode; max pooling may dilate its window, average pooling may count the
+// padding or not), and the global
 // poolings, which reduce H and W to 1x1.
 #include "ir/grads/grad_rules.h"
 #include "ir/ops/op_helpers.h"
@@ -51,6 +52,13 @@ OpDef def_max_pool2d() {
   d.doc = "2-D max pooling, NCHW; padding never wins the max";
   d.inputs = {{"x"}};
   d.attrs = window_attrs();
+  // Absent unless set, so that graphs without it print and hash as before.
+  d.attrs.push_back({"dilation",
+                     AttrKind::Pair,
+                     std::nullopt,
+                     "spacing of the window's taps (default 1; ONNX MaxPool's dilations)",
+                     {},
+                     true});
   d.infer = infer_pool;
   d.cost = window_cost;
   d.grad = grads::grad_max_pool2d;

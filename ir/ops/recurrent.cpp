@@ -2,6 +2,7 @@
 // over time with shared weights (ir/ops/recurrent.h has the formulas).
 #include "ir/ops/recurrent.h"
 
+#include "ir/grads/grad_rules.h"
 #include "ir/ops/op_helpers.h"
 
 namespace kiln::ir::ops {
@@ -48,15 +49,17 @@ OpDef recurrent(const std::string &name, const std::string &doc) {
     const std::string rows = std::to_string(G) + " * hidden_size rows";
     check_weight(in[1], {G * H, x.shape[2]}, "weight_ih", rows + ", input features", x);
     check_weight(in[2], {G * H, H}, "weight_hh", rows + ", hidden_size", x);
-    const size_t want = a.get_int("use_bias") ? 5 : 3;
+    const bool peep = has_peepholes(a);
+    const size_t want = (a.get_int("use_bias") ? 5 : 3) + (peep ? 1 : 0);
     if (in.size() != want)
-      throw UserError(std::string("use_bias is ") + (want == 5 ? "true" : "false") +
-                      ", so the layer takes " + std::to_string(want) + " inputs, got " +
-                      std::to_string(in.size()));
-    if (want == 5) {
+      throw UserError(std::string("use_bias is ") + (a.get_int("use_bias") ? "true" : "false") +
+                      (peep ? " and peepholes true" : "") + ", so the layer takes " +
+                      std::to_string(want) + " inputs, got " + std::to_string(in.size()));
+    if (a.get_int("use_bias")) {
       check_weight(in[3], {G * H}, "bias_ih", rows, x);
       check_weight(in[4], {G * H}, "bias_hh", rows, x);
     }
+    if (peep) check_weight(in.back(), {3 * H}, "peephole", "3 * hidden_size: i, f, o", x);
     Shape out =
         a.get_int("return_sequences") ? Shape{x.shape[0], x.shape[1], H} : Shape{x.shape[1], H};
     return std::vector<TensorType>{{DType::F32, out}};
@@ -72,6 +75,7 @@ OpDef recurrent(const std::string &name, const std::string &doc) {
       p.push_back({"bias_ih", {G * H}, InitKind::Zeros});
       p.push_back({"bias_hh", {G * H}, InitKind::Zeros});
     }
+    if (has_peepholes(a)) p.push_back({"peephole", {3 * H}, InitKind::Zeros});
     return p;
   };
   d.cost = [name](const Attrs &a, const std::vector<TensorType> &in,
@@ -85,10 +89,14 @@ OpDef recurrent(const std::string &name, const std::string &doc) {
         2 * c.macs + steps * H * cell_flops(name) + (a.get_int("use_bias") ? steps * 2 * G * H : 0);
     return c;
   };
+  // Training unrolls the layer into ordinary ops (ir/grads/recurrent.cpp).
+  d.train_forward = grads::train_recurrent;
   return d;
 }
 
 }  // namespace
+
+bool has_peepholes(const Attrs &a) { return a.has("peepholes") && a.get_int("peepholes"); }
 
 int64_t recurrent_gates(const std::string &op) {
   if (op == "rnn") return 1;
@@ -108,12 +116,32 @@ OpDef def_rnn() {
 }
 
 OpDef def_lstm() {
-  return recurrent("lstm",
-                   "long short-term memory layer over a [T, N, I] sequence (gates i, f, g, o)");
+  OpDef d = recurrent("lstm",
+                      "long short-term memory layer over a [T, N, I] sequence (gates i, f, g, o)");
+  d.inputs.push_back({"peephole", true, true});
+  // Absent means false, so that graphs without it print and hash as before.
+  d.attrs.push_back({"peepholes",
+                     AttrKind::Bool,
+                     std::nullopt,
+                     "true: a last input `peephole` [3H] (p_i, p_f, p_o): i and f add p * c, o "
+                     "adds p_o * c' (ONNX LSTM's P); absent: false",
+                     {},
+                     true});
+  return d;
 }
 
 OpDef def_gru() {
-  return recurrent("gru", "gated recurrent unit layer over a [T, N, I] sequence (gates r, z, n)");
+  OpDef d =
+      recurrent("gru", "gated recurrent unit layer over a [T, N, I] sequence (gates r, z, n)");
+  // Absent means true, so that graphs without it print and hash as before.
+  d.attrs.push_back({"linear_before_reset",
+                     AttrKind::Bool,
+                     std::nullopt,
+                     "true (absent): n = tanh(W_n x + b_in + r * (R_n h + b_hn)) (PyTorch's GRU); "
+                     "false: n = tanh(W_n x + b_in + R_n (r * h) + b_hn) (ONNX's default)",
+                     {},
+                     true});
+  return d;
 }
 
 }  // namespace kiln::ir::ops

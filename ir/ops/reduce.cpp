@@ -1,6 +1,7 @@
 // reduce_mean: the mean over consecutive axes, which stay as size 1 (ONNX
 // ReduceMean with keepdims; the importer reshapes for keepdims = 0 and
 // splits non-consecutive axes into several reductions).
+#include "ir/grads/grad_rules.h"
 #include "ir/ops/op_helpers.h"
 
 namespace kiln::ir::ops {
@@ -29,6 +30,7 @@ OpDef def_reduce_mean() {
   d.cost = [](const Attrs &, const std::vector<TensorType> &in, const std::vector<TensorType> &) {
     return elementwise_cost(in);
   };
+  d.grad = grads::grad_reduce_mean;
   return d;
 }
 

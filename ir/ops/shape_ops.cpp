@@ -35,6 +35,7 @@ OpDef def_slice() {
     return std::vector<TensorType>{out};
   };
   d.cost = free_cost;
+  d.grad = grads::grad_slice;
   return d;
 }
 

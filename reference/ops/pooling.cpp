@@ -2,6 +2,7 @@
 // o*stride - pad_begin and ends at min(start + kernel, size + pad_end); its
 // padded size is taken before clipping to the input. Max ignores padding;
 // average divides by the padded size (count_include_pad) or the clipped one.
+// A dilated max window (dilation d) reads taps start + i*d inside the input.
 #include <algorithm>
 #include <limits>
 
@@ -33,6 +34,18 @@ std::vector<BasicTensor<T>> pool(const ir::Node &node, const Inputs<T> &in) {
           h1 = std::min(h1, H);
           w1 = std::min(w1, W);
           double acc = kMax ? -std::numeric_limits<double>::infinity() : 0.0;
+          if (kMax && (win.dilation_h != 1 || win.dilation_w != 1)) {
+            const int64_t hs = oh * win.stride_h - win.pad_top,
+                          ws = ow * win.stride_w - win.pad_left;
+            for (int64_t i = 0; i < win.kernel_h; i++)
+              for (int64_t j = 0; j < win.kernel_w; j++) {
+                const int64_t h = hs + i * win.dilation_h, w = ws + j * win.dilation_w;
+                if (h >= 0 && h < H && w >= 0 && w < W)
+                  acc = std::max(acc, static_cast<double>(x.at4(n, c, h, w)));
+              }
+            out[0].at4(n, c, oh, ow) = static_cast<T>(acc);
+            continue;
+          }
           for (int64_t h = h0; h < h1; h++)
             for (int64_t w = w0; w < w1; w++)
               acc = kMax ? std::max(acc, static_cast<double>(x.at4(n, c, h, w))) : acc + x.at4(n, c, h, w);

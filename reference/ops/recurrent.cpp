@@ -19,6 +19,8 @@ struct Recurrence {
   const BasicTensor<T> &x, &w_ih, &w_hh;
   const BasicTensor<T> *b_ih, *b_hh;
   int64_t steps, N, I, H, G;
+  bool gru_reset_after = false;              // gru with linear_before_reset false
+  const BasicTensor<T> *peephole = nullptr;  // lstm's [3H]: p_i, p_f, p_o
 
   // Row `row` of W x_t (+ b_ih): the input's part of one gate pre-activation.
   double input_part(int64_t row, int64_t t, int64_t n) const {
@@ -36,10 +38,29 @@ struct Recurrence {
 };
 
 // The next hidden state (and cell state, for lstm) of sequence n at step t.
+// gru with linear_before_reset false: n's hidden part is R_n (r * h) + b_hn,
+// so every unit's reset gate comes first.
+template <typename T>
+void gru_reset_after_step(const Recurrence<T> &r, int64_t t, int64_t n, std::vector<double> &h) {
+  const int64_t H = r.H;
+  std::vector<double> reset_h(H), next(H);
+  auto gate = [&](int64_t g, int64_t m) {
+    return r.input_part(g * H + m, t, n) + r.hidden_part(g * H + m, h);
+  };
+  for (int64_t m = 0; m < H; m++) reset_h[m] = sigmoid(gate(0, m)) * h[m];
+  for (int64_t m = 0; m < H; m++) {
+    double z = sigmoid(gate(1, m));
+    double nn = std::tanh(r.input_part(2 * H + m, t, n) + r.hidden_part(2 * H + m, reset_h));
+    next[m] = (1 - z) * nn + z * h[m];
+  }
+  h = next;
+}
+
 template <typename T>
 void step(const std::string &op, const std::string &nonlinearity, const Recurrence<T> &r, int64_t t,
           int64_t n, std::vector<double> &h, std::vector<double> &c) {
   const int64_t H = r.H;
+  if (op == "gru" && r.gru_reset_after) return gru_reset_after_step(r, t, n, h);
   std::vector<double> next(H);
   for (int64_t m = 0; m < H; m++) {
     auto gate = [&](int64_t g) {
@@ -49,9 +70,13 @@ void step(const std::string &op, const std::string &nonlinearity, const Recurren
       double z = gate(0);
       next[m] = nonlinearity == "relu" ? (z > 0 ? z : 0.0) : std::tanh(z);
     } else if (op == "lstm") {
-      double i = sigmoid(gate(0)), f = sigmoid(gate(1)), g = std::tanh(gate(2)),
-             o = sigmoid(gate(3));
+      auto peep = [&](int64_t k, double cell) {
+        return r.peephole ? static_cast<double>(r.peephole->data[k * H + m]) * cell : 0.0;
+      };
+      double i = sigmoid(gate(0) + peep(0, c[m])), f = sigmoid(gate(1) + peep(1, c[m])),
+             g = std::tanh(gate(2));
       c[m] = f * c[m] + i * g;
+      double o = sigmoid(gate(3) + peep(2, c[m]));
       next[m] = o * std::tanh(c[m]);
     } else {  // gru
       double rg = sigmoid(gate(0)), z = sigmoid(gate(1));
@@ -76,6 +101,9 @@ std::vector<BasicTensor<T>> recurrent_kernel(const ir::Node &node, const Inputs<
                   x.shape[2],
                   node.attrs.get_int("hidden_size"),
                   ir::ops::recurrent_gates(node.op)};
+  if (ir::ops::has_peepholes(node.attrs)) r.peephole = in.back();
+  r.gru_reset_after =
+      node.attrs.has("linear_before_reset") && !node.attrs.get_int("linear_before_reset");
   const std::string nonlinearity =
       node.attrs.has("nonlinearity") ? node.attrs.get_string("nonlinearity") : "tanh";
   const bool sequences = node.attrs.get_int("return_sequences") != 0;

@@ -56,11 +56,14 @@ def unsupported_op():
 
 def unsupported_attr():
     graph = helper.make_graph(
-        [helper.make_node("MaxPool", ["x"], ["y"], name="dilated_pool", kernel_shape=[2, 2],
-                          dilations=[2, 2])], "unsupported_attr",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2, 6, 6])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2, 4, 4])])
-    save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 12)]), "unsupported_attr.onnx")
+        [helper.make_node("RNN", ["x", "W", "R"], ["y"], name="reverse_rnn", hidden_size=4,
+                          direction="reverse")], "unsupported_attr",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 1, 3])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 1, 1, 4])],
+        # constant weights: the shared generator's sequence stays as it was
+        [numpy_helper.from_array(np.full(shape, 0.1, np.float32), name)
+         for name, shape in (("W", (1, 4, 3)), ("R", (1, 4, 4)))])
+    save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)]), "unsupported_attr.onnx")
 
 
 def shape_chain():

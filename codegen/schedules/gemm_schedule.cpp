@@ -1,0 +1,58 @@
+#include "codegen/schedules/gemm_schedule.h"
+
+#include <algorithm>
+
+#include "codegen/schedules/cpu_info.h"
+
+namespace kiln::codegen::schedules {
+
+std::string GemmSchedule::describe() const {
+  return "gemm: block " + std::to_string(vector_width) + "x" + std::to_string(j_vectors) +
+         " (j) * " + std::to_string(i_block) + " (i), k inside" +
+         (pack_a ? ", A strip packed per task" : ", A read in place") +
+         (parallel ? ", parallel over j strips" : ", serial");
+}
+
+GemmSchedule legalize(GemmSchedule s, const GemmShape &shape) {
+  s.vector_width = pow2_at_most(shape.rows, std::max(1, s.vector_width));
+  s.j_vectors = clamp_block(s.j_vectors, shape.rows / s.vector_width);
+  s.i_block = clamp_block(s.i_block, shape.cols);
+  return s;
+}
+
+GemmSchedule default_gemm_schedule(const GemmShape &shape, const Halide::Target &target,
+                                   bool a_contiguous) {
+  CpuInfo cpu = cpu_info(target);
+  GemmSchedule best;
+  best.vector_width = pow2_at_most(shape.rows, cpu.vector_width);
+  // Most accumulators whose block fits: jv * ib accumulators + jv A vectors
+  // + one broadcast. Ties go to more accumulators, then wider j; blocks
+  // that waste much of a short extent on overlapping tails lose.
+  double best_score = -1;
+  for (int jv = 1; jv <= 4; jv++)
+    for (int ib = 1; ib <= 16; ib++) {
+      if (jv * ib + jv + 1 > cpu.vector_registers) continue;
+      int64_t jw = static_cast<int64_t>(jv) * best.vector_width;
+      if (jw > shape.rows || ib > shape.cols) continue;
+      double useful_j = static_cast<double>(shape.rows) / (ceil_div(shape.rows, jw) * jw);
+      double useful_i = static_cast<double>(shape.cols) / (ceil_div(shape.cols, ib) * ib);
+      // FMAs per load (jv A vectors + ib broadcasts), capped where the two
+      // FMA ports rather than the loads limit.
+      double per_load = std::min(2.0, static_cast<double>(jv * ib) / (jv + ib));
+      double latency =
+          std::min(1.0, static_cast<double>(jv * ib) / (cpu.fma_units * cpu.fma_latency));
+      double score = per_load * latency * useful_j * useful_i + 1e-3 * jv * ib + 1e-4 * jv;
+      if (score > best_score) {
+        best_score = score;
+        best.j_vectors = jv;
+        best.i_block = ib;
+      }
+    }
+  // A panel of a strip is strip x depth floats; an A that is contiguous
+  // along j is read in place (its rows stream from memory just as well).
+  best.pack_a = !a_contiguous;
+  best.parallel = shape.rows * shape.cols * shape.depth * shape.batches >= (1 << 16);
+  return legalize(best, shape);
+}
+
+}  // namespace kiln::codegen::schedules

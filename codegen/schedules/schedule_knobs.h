@@ -1,0 +1,32 @@
+// A tuned schedule as data: which schedule family it sets ("conv2d" for
+// ConvSchedule, "dense" for DenseSchedule) and its knob values by name, as
+// the tuner (tune/) searches them and a tuning record stores them. Lowerings
+// that take knobs read them through the converters below; a knob left out
+// keeps the struct's default.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "codegen/schedules/conv_schedule.h"
+#include "codegen/schedules/dense_schedule.h"
+
+namespace kiln::codegen::schedules {
+
+struct ScheduleKnobs {
+  std::string family;  // "" (none: the default heuristic), "conv2d" or "dense"
+  std::map<std::string, int64_t> values;
+
+  bool empty() const { return family.empty(); }
+  // Canonical one-line form, "conv2d{co_block=6,vector_width=16}" (also the
+  // kernel cache key's part); "" when empty.
+  std::string str() const;
+};
+
+ConvSchedule conv_schedule_from(const ScheduleKnobs &k);
+ScheduleKnobs knobs_of(const ConvSchedule &s);
+DenseSchedule dense_schedule_from(const ScheduleKnobs &k);
+ScheduleKnobs knobs_of(const DenseSchedule &s);
+
+}  // namespace kiln::codegen::schedules

@@ -1,0 +1,85 @@
+// Shared by the convolution-algorithm tests (conv_im2col_test.cpp,
+// conv_depthwise_test.cpp): a conv2d case with a chosen `algorithm`
+// attribute, lowered through the op table (lower_conv2d dispatches on the
+// attribute), JIT-run and compared with the reference interpreter.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <string>
+
+#include "ir/verifier.h"
+#include "tests/codegen_test_util.h"
+
+namespace kiln::testing {
+
+using conv_ints = std::vector<int64_t>;
+
+struct ConvCase {
+  std::string name;
+  ir::Shape x;  // NCHW input
+  ir::Attrs attrs;
+  bool residual = false;  // the fused epilogue reads a residual of the output's shape
+  double tol = 1e-4;
+};
+
+inline void PrintTo(const ConvCase &c, std::ostream *os) { *os << c.name; }
+
+inline ConvCase conv_case(std::string name, ir::Shape x, int64_t filters, int64_t kh, int64_t kw,
+                          std::initializer_list<std::pair<const char *, ir::AttrValue>> more = {}) {
+  ConvCase c{std::move(name), std::move(x), {}};
+  for (const auto &[k, v] : more) c.attrs.set(k, v);
+  c.attrs.set("filters", filters);
+  c.attrs.set("kernel", conv_ints{kh, kw});
+  return c;
+}
+
+// act(z) + residual, then post: the ResNet tail when act = post = relu.
+inline ConvCase with_epilogue(ConvCase c, const std::string &act, bool residual,
+                              const std::string &post) {
+  c.name += "_epi";
+  if (act != "none") c.attrs.set("activation", act), c.name += "_" + act;
+  if (residual) c.residual = true, c.name += "_res";
+  if (post != "none") c.attrs.set("post_activation", post), c.name += "_post_" + post;
+  return c;
+}
+
+inline const Halide::Target &jit_host() {
+  static const Halide::Target t = Halide::get_jit_target_from_environment();
+  return t;
+}
+
+// Lowers the case with `algorithm`, runs it and compares; returns the
+// kernel's schedule description for further checks.
+inline std::string check_conv_algorithm(const ConvCase &c, const std::string &algorithm) {
+  uint32_t seed = static_cast<uint32_t>(std::hash<std::string>{}(c.name));
+  ir::Attrs a = c.attrs;
+  a.set("algorithm", algorithm);
+  OneNode g = one_node("conv2d", {c.x}, a, seed);
+  if (c.residual) {
+    const ir::Shape out = g.graph.value(g.n().outputs[0]).type.shape;
+    int r = g.graph.add_input("residual", {ir::DType::F32, out});
+    g.graph.nodes[g.node].inputs.push_back(r);
+    g.graph.nodes[g.node].attrs.set("has_residual", int64_t{1});
+    g.inputs.push_back(random_tensor(out, seed + 4242));
+    g.graph.mark_output(g.n().outputs[0]);
+    ir::verify_or_throw(g.graph, c.name);
+  }
+  codegen::LowerRequest req = lower_request(g, jit_host());
+  codegen::LoweredKernel k = codegen::lower_node(req);
+  std::vector<ir::Shape> out_shapes;
+  for (const auto &t : req.outputs) out_shapes.push_back(t.shape);
+  std::vector<reference::Tensor> got = run_lowered(k, g.inputs, out_shapes, jit_host());
+  std::vector<const reference::Tensor *> in;
+  for (const auto &t : g.inputs) in.push_back(&t);
+  std::vector<reference::Tensor> want = reference::run_node(g.n(), in);
+  EXPECT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < got.size() && i < want.size(); i++) {
+    std::string diff = compare(got[i], want[i], c.tol);
+    EXPECT_TRUE(diff.empty()) << c.name << " (" << k.schedule << "): " << diff;
+  }
+  return k.schedule;
+}
+
+}  // namespace kiln::testing

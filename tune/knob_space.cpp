@@ -1,0 +1,190 @@
+#include "tune/knob_space.h"
+
+#include <cmath>
+
+#include "codegen/schedules/conv_schedule.h"
+#include "codegen/schedules/dense_schedule.h"
+#include "ir/errors.h"
+#include "ir/op.h"
+#include "ir/ops/conv_algorithm.h"
+#include "ir/ops/window.h"
+
+namespace kiln::tune {
+
+namespace {
+
+using codegen::schedules::ConvShape;
+using codegen::schedules::DenseShape;
+using codegen::schedules::ScheduleKnobs;
+
+// The conv as codegen/ops/conv2d.cpp views it (a pointwise conv as one row
+// of H*W pixels), and whether its kernel covers its whole input (then it is
+// lowered as a dense layer, whose knobs the conv hook does not take).
+struct ConvView {
+  ConvShape shape;
+  bool whole_input = false;
+};
+
+ConvView conv_view(const KernelDesc &k) {
+  const ir::Shape &x = k.inputs[0].shape;
+  ir::Window2d w = ir::resolve_window(k.attrs, x[2], x[3], false, false);
+  ConvView v;
+  ConvShape &s = v.shape;
+  s = {x[0],
+       x[1],
+       x[2],
+       x[3],
+       k.attrs.get_int("filters"),
+       w.out_h,
+       w.out_w,
+       k.attrs.get_int("groups"),
+       w.kernel_h,
+       w.kernel_w,
+       w.stride_h,
+       w.stride_w,
+       w.dilation_h,
+       w.dilation_w};
+  int64_t last_y = (w.out_h - 1) * w.stride_h + (w.kernel_h - 1) * w.dilation_h - w.pad_top;
+  int64_t last_x = (w.out_w - 1) * w.stride_w + (w.kernel_w - 1) * w.dilation_w - w.pad_left;
+  bool boundary = w.pad_top > 0 || w.pad_left > 0 || last_y >= x[2] || last_x >= x[3];
+  v.whole_input = s.groups == 1 && s.kernel_h == s.in_h && s.kernel_w == s.in_w && !boundary;
+  if (s.kernel_h == 1 && s.kernel_w == 1 && s.stride_h == 1 && s.stride_w == 1 && !boundary) {
+    s.in_w *= s.in_h;
+    s.in_h = 1;
+    s.out_w *= s.out_h;
+    s.out_h = 1;
+  }
+  return v;
+}
+
+DenseShape dense_shape(const KernelDesc &k) {
+  return {k.inputs[0].shape[0], k.inputs[0].shape[1], k.attrs.get_int("units")};
+}
+
+bool op_has_attr(const std::string &op, const std::string &attr) {
+  for (const auto &a : ir::get_op(op).attrs)
+    if (a.name == attr) return true;
+  return false;
+}
+
+std::vector<std::string> conv_algorithms_for(const KernelDesc &k) {
+  if (!op_has_attr("conv2d", "algorithm")) return {};  // direct only, not a choice
+  std::vector<std::string> algos = {"direct"};
+  for (const std::string &a : ir::ops::conv_algorithms())
+    if (a != "direct" && ir::ops::conv_algorithm_unfit(a, k.attrs, k.inputs[0].shape).empty())
+      algos.push_back(a);
+  return algos;
+}
+
+ScheduleKnobs knobs_at(const KnobSpace &s, const Config &c) {
+  ScheduleKnobs k{s.family, {}};
+  for (size_t i = 0; i < s.knobs.size(); i++)
+    k.values[s.knobs[i].name] = s.knobs[i].values[c.index[i]];
+  return k;
+}
+
+bool is_direct(const KnobSpace &s, const Config &c) {
+  return s.algorithms.empty() || s.algorithms[c.algorithm] == "direct";
+}
+
+}  // namespace
+
+KnobSpace knob_space(const KernelDesc &k, const Halide::Target &target) {
+  KnobSpace s;
+  for (const auto &t : k.inputs)
+    if (t.layout != ir::Layout::Plain) return s.why_not = "a non-plain layout", s;
+  if (k.op == "conv2d") {
+    if (conv_view(k).whole_input)
+      return s.why_not = "a conv covering its input (lowered as dense)", s;
+    s.family = "conv2d";
+    s.algorithms = conv_algorithms_for(k);
+    s.knobs = {{"vector_width", {4, 8, 16}},
+               {"x_vectors", {1, 2, 3, 4}},
+               {"y_block", {1, 2, 3, 4, 6, 8}},
+               {"co_block", {1, 2, 3, 4, 6, 8, 12, 16}},
+               {"unroll_kx", {0, 1}},
+               {"flat_rows", {0, 1}},
+               {"parallel", {1}}};
+    return s;
+  }
+  if (k.op == "dense") {
+    s.family = "dense";
+    s.knobs = {{"lanes", {4, 8, 16}},
+               {"unit_block", {1, 2, 3, 4, 6, 8}},
+               {"batch_block", {1, 2, 4}},
+               {"parallel", {0, 1}}};
+    return s;
+  }
+  s.why_not = "no schedule knobs for " + k.op;
+  return s;
+}
+
+codegen::TunedChoice choice_of(const KnobSpace &s, const Config &c) {
+  if (!is_direct(s, c)) return {s.algorithms[c.algorithm], {}};
+  return {s.algorithms.empty() ? "" : "direct", knobs_at(s, c)};
+}
+
+std::optional<Config> config_of(const KnobSpace &s, const codegen::TunedChoice &choice) {
+  Config c;
+  c.index.assign(s.knobs.size(), 0);
+  if (!choice.algorithm.empty()) {
+    auto it = std::find(s.algorithms.begin(), s.algorithms.end(), choice.algorithm);
+    if (it == s.algorithms.end()) return std::nullopt;
+    c.algorithm = static_cast<int>(it - s.algorithms.begin());
+    if (choice.algorithm != "direct") return c;
+  }
+  if (choice.knobs.family != s.family) return std::nullopt;
+  for (size_t i = 0; i < s.knobs.size(); i++) {
+    auto v = choice.knobs.values.find(s.knobs[i].name);
+    if (v == choice.knobs.values.end()) return std::nullopt;
+    const auto &vals = s.knobs[i].values;
+    auto at = std::find(vals.begin(), vals.end(), v->second);
+    if (at == vals.end()) return std::nullopt;
+    c.index[i] = static_cast<int>(at - vals.begin());
+  }
+  return c;
+}
+
+Config default_config(const KnobSpace &s, const KernelDesc &k, const Halide::Target &target) {
+  ScheduleKnobs want;
+  if (s.family == "conv2d")
+    want = codegen::schedules::knobs_of(
+        codegen::schedules::default_conv_schedule(conv_view(k).shape, target));
+  else
+    want = codegen::schedules::knobs_of(
+        codegen::schedules::default_dense_schedule(dense_shape(k), target));
+  // The nearest value of each knob (the heuristic may pick a value off the grid).
+  Config c;
+  for (const Knob &knob : s.knobs) {
+    int64_t v = want.values.count(knob.name) ? want.values.at(knob.name) : knob.values[0];
+    int best = 0;
+    for (size_t i = 0; i < knob.values.size(); i++)
+      if (std::llabs(knob.values[i] - v) < std::llabs(knob.values[best] - v))
+        best = static_cast<int>(i);
+    c.index.push_back(best);
+  }
+  return c;
+}
+
+std::string canonical(const KnobSpace &s, const KernelDesc &k, const Config &c) {
+  if (!is_direct(s, c)) return s.algorithms[c.algorithm];
+  ScheduleKnobs knobs = knobs_at(s, c);
+  if (s.family == "conv2d")
+    return codegen::schedules::legalize(codegen::schedules::conv_schedule_from(knobs),
+                                        conv_view(k).shape)
+        .describe();
+  return codegen::schedules::legalize(codegen::schedules::dense_schedule_from(knobs),
+                                      dense_shape(k))
+      .describe();
+}
+
+std::vector<double> features(const KnobSpace &s, const Config &c) {
+  std::vector<double> f;
+  for (size_t i = 0; i < s.knobs.size(); i++)
+    f.push_back(std::log2(1.0 + static_cast<double>(s.knobs[i].values[c.index[i]])));
+  for (size_t a = 1; a < s.algorithms.size(); a++)
+    f.push_back(c.algorithm == static_cast<int>(a) ? 1 : 0);
+  return f;
+}
+
+}  // namespace kiln::tune

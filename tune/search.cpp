@@ -1,0 +1,139 @@
+#include "tune/search.h"
+
+#include <algorithm>
+
+namespace kiln::tune {
+
+KernelSearch::KernelSearch(KnobSpace space, Canonical canonical, std::vector<Config> seeds,
+                           uint64_t seed, int patience)
+    : space_(std::move(space)),
+      canonical_(std::move(canonical)),
+      seeds_(std::move(seeds)),
+      rng_(seed),
+      patience_(patience) {}
+
+Config KernelSearch::random_config() {
+  Config c;
+  if (!space_.algorithms.empty())
+    c.algorithm = std::uniform_int_distribution<int>(0, space_.algorithms.size() - 1)(rng_);
+  for (const Knob &k : space_.knobs)
+    c.index.push_back(std::uniform_int_distribution<int>(0, k.values.size() - 1)(rng_));
+  return c;
+}
+
+Config KernelSearch::mutate(const Config &c) {
+  Config m = c;
+  int changes = 1 + std::uniform_int_distribution<int>(0, 1)(rng_);
+  for (int n = 0; n < changes; n++) {
+    int which = std::uniform_int_distribution<int>(0, space_.knobs.size())(rng_);
+    if (which == static_cast<int>(space_.knobs.size())) {
+      if (!space_.algorithms.empty())
+        m.algorithm = std::uniform_int_distribution<int>(0, space_.algorithms.size() - 1)(rng_);
+      continue;
+    }
+    int count = space_.knobs[which].values.size();
+    // Mostly a step to a neighbouring value, sometimes a jump.
+    int step = std::uniform_int_distribution<int>(0, 3)(rng_);
+    int v = step == 0 ? std::uniform_int_distribution<int>(0, count - 1)(rng_)
+                      : m.index[which] + (step % 2 ? 1 : -1);
+    m.index[which] = std::clamp(v, 0, count - 1);
+  }
+  return m;
+}
+
+Config KernelSearch::crossover(const Config &a, const Config &b) {
+  Config c = a;
+  for (size_t i = 0; i < c.index.size(); i++)
+    if (rng_() & 1) c.index[i] = b.index[i];
+  if (rng_() & 1) c.algorithm = b.algorithm;
+  return c;
+}
+
+std::vector<Config> KernelSearch::top(size_t n) const {
+  auto sorted = samples_;
+  std::sort(sorted.begin(), sorted.end(), [](auto &a, auto &b) { return a.second < b.second; });
+  std::vector<Config> out;
+  for (size_t i = 0; i < sorted.size() && i < n; i++) out.push_back(sorted[i].first);
+  return out;
+}
+
+std::optional<Config> KernelSearch::propose() {
+  auto fresh = [&](const Config &c) { return !seen_.count(canonical_(c)); };
+  auto take = [&](const Config &c) {
+    seen_.insert(canonical_(c));
+    return c;
+  };
+  while (!seeds_.empty()) {
+    Config c = seeds_.front();
+    seeds_.erase(seeds_.begin());
+    if (fresh(c)) return take(c);
+  }
+  // Breed a pool, keep the unseen candidates (one per canonical form).
+  std::vector<Config> parents = top(6);
+  std::vector<Config> pool;
+  std::set<std::string> in_pool;
+  for (int attempt = 0; attempt < 600 && pool.size() < 160; attempt++) {
+    Config c;
+    int kind = parents.empty() ? 2 : attempt % 4;
+    if (kind <= 1)
+      c = mutate(parents[std::uniform_int_distribution<size_t>(0, parents.size() - 1)(rng_)]);
+    else if (kind == 2)
+      c = random_config();
+    else
+      c = crossover(parents[std::uniform_int_distribution<size_t>(0, parents.size() - 1)(rng_)],
+                    parents[std::uniform_int_distribution<size_t>(0, parents.size() - 1)(rng_)]);
+    std::string key = canonical_(c);
+    if (seen_.count(key) || in_pool.count(key)) continue;
+    in_pool.insert(key);
+    pool.push_back(c);
+  }
+  if (pool.empty()) {
+    exhausted_ = true;
+    return std::nullopt;
+  }
+  // One proposal in five explores at random; the rest follow the model.
+  bool explore = !model_.fitted() || std::uniform_int_distribution<int>(0, 4)(rng_) == 0;
+  if (explore) return take(pool[std::uniform_int_distribution<size_t>(0, pool.size() - 1)(rng_)]);
+  size_t best = 0;
+  double best_pred = 0;
+  for (size_t i = 0; i < pool.size(); i++) {
+    double p = model_.predict(features(space_, pool[i]));
+    if (i == 0 || p < best_pred) best = i, best_pred = p;
+  }
+  return take(pool[best]);
+}
+
+void KernelSearch::record(const Config &c, double ms) {
+  seen_.insert(canonical_(c));
+  samples_.push_back({c, ms});
+  if (samples_.size() == 1 || ms < best_ * 0.99) {
+    best_ = samples_.size() == 1 ? ms : ms;
+    since_gain_ = 0;
+  } else {
+    best_ = std::min(best_, ms);
+    since_gain_++;
+  }
+  if (samples_.size() >= 3) {
+    std::vector<std::vector<double>> x;
+    std::vector<double> y;
+    for (const auto &[cfg, t] : samples_) {
+      x.push_back(features(space_, cfg));
+      y.push_back(t);
+    }
+    model_.fit(x, y);
+  }
+}
+
+void KernelSearch::record_failure(const Config &c) {
+  seen_.insert(canonical_(c));
+  since_gain_++;
+}
+
+bool KernelSearch::converged() const { return exhausted_ || since_gain_ >= patience_; }
+
+std::optional<double> KernelSearch::best_ms() const {
+  if (samples_.empty()) return std::nullopt;
+  return best_;
+}
+
+}  // namespace kiln::tune

@@ -1,0 +1,189 @@
+#include "tune/tuning_db.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "ir/errors.h"
+
+namespace fs = std::filesystem;
+
+namespace kiln::tune {
+
+namespace {
+
+nlohmann::json trial_json(const Trial &t) {
+  nlohmann::json j = {{"run", t.run},
+                      {"id", t.id},
+                      {"median_ms", t.median_ms},
+                      {"schedule", t.schedule},
+                      {"time", t.time}};
+  if (t.is_default) {
+    j["default"] = true;
+  } else {
+    j["algorithm"] = t.choice.algorithm;
+    j["family"] = t.choice.knobs.family;
+    j["knobs"] = t.choice.knobs.values;
+  }
+  return j;
+}
+
+Trial trial_from_json(const nlohmann::json &j) {
+  Trial t;
+  t.run = j.at("run").get<std::string>();
+  t.id = j.at("id").get<int>();
+  t.median_ms = j.at("median_ms").get<double>();
+  t.schedule = j.value("schedule", "");
+  t.time = j.value("time", "");
+  t.is_default = j.value("default", false);
+  if (!t.is_default) {
+    t.choice.algorithm = j.value("algorithm", "");
+    t.choice.knobs.family = j.value("family", "");
+    if (j.contains("knobs"))
+      t.choice.knobs.values = j.at("knobs").get<std::map<std::string, int64_t>>();
+  }
+  return t;
+}
+
+// Holds an exclusive flock on PATH.lock while alive.
+class DbLock {
+ public:
+  explicit DbLock(const std::string &db_path) {
+    std::string lock = db_path + ".lock";
+    fd_ = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw UserError("cannot open the tuning database lock " + lock);
+    while (::flock(fd_, LOCK_EX) != 0)
+      if (errno != EINTR) throw UserError("cannot lock " + lock);
+  }
+  ~DbLock() { ::close(fd_); }
+  DbLock(const DbLock &) = delete;
+  DbLock &operator=(const DbLock &) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
+void write_db(const std::string &path, const TuningDb &db) {
+  std::string tmp = path + "." + std::to_string(::getpid()) + ".tmp";
+  {
+    std::ofstream out(tmp);
+    out << db_json(db).dump(1) << "\n";
+    out.flush();
+    if (!out) throw UserError("cannot write the tuning database " + tmp);
+  }
+  fs::rename(tmp, path);
+}
+
+}  // namespace
+
+const Trial *Record::best() const {
+  const Trial *b = nullptr;
+  for (const Trial &t : trials)
+    if (!b || t.median_ms < b->median_ms) b = &t;
+  return b;
+}
+
+std::optional<double> Record::default_ms() const {
+  for (const Trial &t : trials)
+    if (t.is_default) return t.median_ms;
+  return std::nullopt;
+}
+
+void TuningDb::merge(const Record &r) {
+  auto [it, fresh] = records.try_emplace(r.key, Record{r.key, r.target, r.kernel, {}});
+  std::set<std::pair<std::string, int>> have;
+  for (const Trial &t : it->second.trials) have.insert({t.run, t.id});
+  for (const Trial &t : r.trials)
+    if (have.insert({t.run, t.id}).second) it->second.trials.push_back(t);
+}
+
+void TuningDb::merge(const TuningDb &other) {
+  for (const auto &[key, r] : other.records) merge(r);
+}
+
+const Record *TuningDb::find(const std::string &key) const {
+  auto it = records.find(key);
+  return it == records.end() ? nullptr : &it->second;
+}
+
+nlohmann::json db_json(const TuningDb &db) {
+  nlohmann::json j = {{"format", "kiln-tuning-db"}, {"version", kTuningDbVersion}};
+  j["records"] = nlohmann::json::array();
+  for (const auto &[key, r] : db.records) {
+    nlohmann::json rec = {{"key", r.key}, {"target", r.target}, {"kernel", r.kernel}};
+    if (const Trial *b = r.best()) rec["best"] = trial_json(*b);
+    if (auto d = r.default_ms()) rec["default_ms"] = *d;
+    rec["trials"] = nlohmann::json::array();
+    for (const Trial &t : r.trials) rec["trials"].push_back(trial_json(t));
+    j["records"].push_back(rec);
+  }
+  return j;
+}
+
+TuningDb db_from_json(const nlohmann::json &j, const std::string &where) {
+  if (!j.is_object() || j.value("format", "") != "kiln-tuning-db")
+    throw UserError(where + " is not a kiln tuning database (no \"format\": \"kiln-tuning-db\")");
+  int version = j.value("version", 0);
+  if (version != kTuningDbVersion)
+    throw UserError(where + " is a version " + std::to_string(version) +
+                    " tuning database; this kiln reads version " +
+                    std::to_string(kTuningDbVersion));
+  TuningDb db;
+  try {
+    for (const auto &rec : j.at("records")) {
+      Record r{rec.at("key").get<std::string>(),
+               rec.at("target").get<std::string>(),
+               rec.at("kernel"),
+               {}};
+      for (const auto &t : rec.at("trials")) r.trials.push_back(trial_from_json(t));
+      db.merge(r);
+    }
+  } catch (const nlohmann::json::exception &e) {
+    throw UserError(where + ": malformed record: " + e.what());
+  }
+  return db;
+}
+
+TuningDb load_db(const std::string &path) {
+  std::ifstream in(path);
+  if (!in) return {};
+  std::stringstream text;
+  text << in.rdbuf();
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text.str());
+  } catch (const nlohmann::json::exception &e) {
+    throw UserError(path + ": not valid JSON: " + e.what());
+  }
+  return db_from_json(j, path);
+}
+
+TuningDb update_db(const std::string &path, const std::function<void(TuningDb &)> &change) {
+  DbLock lock(path);
+  TuningDb db = load_db(path);
+  change(db);
+  write_db(path, db);
+  return db;
+}
+
+TuningDb read_db(const std::string &path) {
+  DbLock lock(path);
+  return load_db(path);
+}
+
+codegen::TunedLookup tuned_lookup(TuningDb db) {
+  return [db = std::move(db)](const ir::Graph &g, const ir::Node &node,
+                              const Halide::Target &target) -> std::optional<codegen::TunedChoice> {
+    const Record *r = db.find(record_key(describe_kernel(g, node), target.to_string()));
+    if (!r || !r->best()) return std::nullopt;
+    const Trial *b = r->best();
+    return b->is_default ? codegen::TunedChoice{} : b->choice;
+  };
+}
+
+}  // namespace kiln::tune
