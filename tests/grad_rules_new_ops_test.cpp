@@ -16,34 +16,11 @@
 namespace kiln {
 namespace {
 
+using testing::attrs;
 using testing::GradProblem;
 using testing::make_problem;
+using testing::one_op;
 using ints = std::vector<int64_t>;
-
-ir::Attrs attrs(std::initializer_list<std::pair<const char *, ir::AttrValue>> kv) {
-  ir::Attrs a;
-  for (const auto &[k, v] : kv) a.set(k, v);
-  return a;
-}
-
-// Inputs in0, in1, ... and the op's parameters (by its ParamSpecs), then one
-// node of `op`; returns its output 0.
-std::function<int(ir::Graph &)> one_op(const std::string &op, std::vector<ir::Shape> shapes,
-                                       ir::Attrs a) {
-  return [=](ir::Graph &g) {
-    std::vector<int> ids;
-    for (size_t k = 0; k < shapes.size(); k++)
-      ids.push_back(g.add_input("in" + std::to_string(k), {ir::DType::F32, shapes[k]}));
-    const ir::OpDef &def = ir::get_op(op);
-    if (def.params) {
-      ir::Attrs full = ir::normalize_attrs(def, a, "test");
-      for (const ir::ParamSpec &p : def.params(full, {ir::DType::F32, shapes[0]}))
-        ids.push_back(g.add_param(op + "." + p.input, {ir::DType::F32, p.shape},
-                                  std::vector<float>(ir::numel(p.shape), 0.0f)));
-    }
-    return g.node(g.add_node(op, op, ids, a)).outputs[0];
-  };
-}
 
 // Value `name` of the problem, every element v replaced by v * scale + shift.
 void rescale(GradProblem &p, const std::string &name, double scale, double shift = 0) {
