@@ -48,15 +48,7 @@ const Halide::Target &host() {
 class TorchGolden : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(TorchGolden, ReferenceAndCompiledMatchPyTorch) {
-  testing::GoldenCase c = testing::load_golden(GetParam());
-  std::string diff = testing::compare(testing::reference_output(c), c.want, 1e-5);
-  EXPECT_TRUE(diff.empty()) << "reference: " << diff;
-  try {
-    diff = testing::compare(testing::lowered_output(c, host()), c.want, 1e-4);
-    EXPECT_TRUE(diff.empty()) << "compiled: " << diff;
-  } catch (const Halide::Error &e) {
-    FAIL() << "Halide error: " << e.what();
-  }
+  testing::expect_matches_torch_golden(GetParam(), host());
 }
 
 INSTANTIATE_TEST_SUITE_P(ConvTranspose, TorchGolden,

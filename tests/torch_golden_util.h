@@ -60,4 +60,18 @@ inline reference::Tensor lowered_output(const GoldenCase &c, const Halide::Targe
   return run_lowered(k, inputs, {out[0].shape}, target).at(0);
 }
 
+// The reference interpreter (1e-5) and the compiled kernel for `target`
+// (1e-4) against PyTorch's output for golden case `name`.
+inline void expect_matches_torch_golden(const std::string &name, const Halide::Target &target) {
+  GoldenCase c = load_golden(name);
+  std::string diff = compare(reference_output(c), c.want, 1e-5);
+  EXPECT_TRUE(diff.empty()) << "reference: " << diff;
+  try {
+    diff = compare(lowered_output(c, target), c.want, 1e-4);
+    EXPECT_TRUE(diff.empty()) << "compiled: " << diff;
+  } catch (const Halide::Error &e) {
+    FAIL() << "Halide error: " << e.what();
+  }
+}
+
 }  // namespace kiln::testing
