@@ -15,7 +15,7 @@
 // 12 ms on a loaded 2-vCPU machine. Halide's pool hands out tasks
 // dynamically and does not suffer this. The header line shows the setting.
 //
-//   onednn_conv_bench [--set resnet50|vgg16|all] [--layer NAME] [--repeat N] [--rounds N]
+//   onednn_conv_bench [--set resnet50|vgg16|all] [--layer NAME[,NAME...]] [--repeat N] [--rounds N]
 //                     [--threads N] [--algo direct|auto] [--layout any|nchw] [--kiln-algo NAME]
 #include <omp.h>
 
@@ -93,19 +93,19 @@ const ConvLayer kLayers[] = {
 
 struct Options {
   std::string set = "all";
-  std::string layer;  // only this layer, when given
+  std::string layer;  // only these layers (comma-separated names), when given
   int repeat = 10, rounds = 3, threads = 0;
   bool algo_auto = false, layout_any = true;
   std::string kiln_algo = "auto";  // kiln's conv2d `algorithm` attribute
 };
 
 [[noreturn]] void usage_error(const std::string &why) {
-  std::fprintf(
-      stderr,
-      "onednn_conv_bench: %s\nusage: onednn_conv_bench [--set resnet50|vgg16|all] [--layer NAME] "
-      "[--repeat N] [--rounds N] [--threads N] [--algo direct|auto] [--layout any|nchw] "
-      "[--kiln-algo NAME]\n",
-      why.c_str());
+  std::fprintf(stderr,
+               "onednn_conv_bench: %s\nusage: onednn_conv_bench [--set resnet50|vgg16|all] "
+               "[--layer NAME[,NAME...]] "
+               "[--repeat N] [--rounds N] [--threads N] [--algo direct|auto] [--layout any|nchw] "
+               "[--kiln-algo NAME]\n",
+               why.c_str());
   std::exit(2);
 }
 
@@ -326,7 +326,9 @@ int run(const Options &o) {
 
   std::vector<const ConvLayer *> layers;
   for (const ConvLayer &l : kLayers)
-    if ((o.set == "all" || o.set == l.set) && (o.layer.empty() || o.layer == l.name))
+    if ((o.set == "all" || o.set == l.set) &&
+        (o.layer.empty() ||
+         ("," + o.layer + ",").find(std::string(",") + l.name + ",") != std::string::npos))
       layers.push_back(&l);
   if (layers.empty()) usage_error("no layer named '" + o.layer + "' in the set " + o.set);
   std::vector<Row> rows;

@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "codegen/autoschedule.h"
 #include "ir/errors.h"
 
 namespace kiln::codegen {
@@ -23,7 +24,17 @@ LowerFn lower_fn(const std::string &op) {
   return it->second;
 }
 
-LoweredKernel lower_node(const LowerRequest &request) { return lower_fn(request.node.op)(request); }
+LoweredKernel lower_node(const LowerRequest &request) {
+  LoweredKernel k = lower_fn(request.node.op)(request);
+  if (!request.tuned.autoscheduler.empty()) {
+    if (!k.unscheduled)
+      throw InternalError("the " + request.node.op + " lowering of '" + request.node.name +
+                          "' cannot leave its kernel unscheduled for autoscheduler " +
+                          request.tuned.autoscheduler);
+    autoschedule(k, request.tuned.autoscheduler, request.target);
+  }
+  return k;
+}
 
 Halide::ImageParam make_input(const ir::Shape &view, const std::string &name) {
   int rank = static_cast<int>(view.size());

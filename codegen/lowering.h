@@ -36,12 +36,19 @@ struct LoweredKernel {
   std::vector<ir::Shape> input_views;   // one per node input
   std::vector<ir::Shape> output_views;  // one per node output
   std::string schedule;  // a one-line description of the schedule chosen
+  // True when the lowering honoured `tuned.autoscheduler` by defining its
+  // algorithm with no scheduling directive (lower_node then autoschedules it).
+  bool unscheduled = false;
 };
 
 using LowerFn = LoweredKernel (*)(const LowerRequest &);
 
 // The lowering of `op`; throws InternalError if the op has none.
 LowerFn lower_fn(const std::string &op);
+// With `request.tuned.autoscheduler` set, the lowering must return an
+// unscheduled pipeline (InternalError otherwise), which is then given
+// estimates from its views and scheduled by that autoscheduler
+// (codegen/autoschedule.h).
 LoweredKernel lower_node(const LowerRequest &request);
 
 // --- helpers for writing lowerings ---------------------------------------

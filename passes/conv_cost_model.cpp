@@ -21,9 +21,7 @@ ConvFeatures conv_features(const ir::Attrs &a, const ir::Shape &x) {
   f.kernel_w = w.kernel_w;
   f.stride_h = w.stride_h;
   f.stride_w = w.stride_w;
-  int64_t last_y = (w.out_h - 1) * w.stride_h + (w.kernel_h - 1) * w.dilation_h - w.pad_top;
-  int64_t last_x = (w.out_w - 1) * w.stride_w + (w.kernel_w - 1) * w.dilation_w - w.pad_left;
-  f.padded = w.pad_top > 0 || w.pad_left > 0 || last_y >= x[2] || last_x >= x[3];
+  f.padded = ir::reads_outside_input(w);
   return f;
 }
 

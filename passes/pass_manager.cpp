@@ -13,6 +13,7 @@
 #include "passes/fold_constants.h"
 #include "passes/fuse_elementwise.h"
 #include "passes/fuse_epilogue.h"
+#include "passes/pretransform_winograd.h"
 #include "passes/select_algorithm.h"
 
 namespace kiln::passes {
@@ -32,6 +33,12 @@ const std::vector<Pass> &all_passes() {
        [](const ir::Graph &g) { return select_algorithm(g, ConvAlgoOptions{}); },
        [](const ir::Graph &g, const PassOptions &o, PassRecord &r) {
          return select_algorithm(g, o.conv_algo, &r.algorithm_choices);
+       }},
+      {"pretransform-winograd",
+       "transform the weights of Winograd conv2d nodes at compile time (inference graphs only)",
+       [](const ir::Graph &g) { return pretransform_winograd(g); },
+       [](const ir::Graph &g, const PassOptions &, PassRecord &r) {
+         return pretransform_winograd(g, &r.notes);
        }},
   };
   return passes;
@@ -67,7 +74,8 @@ std::vector<std::string> passes_for_level(int level) {
   if (level < 0 || level > 2) throw UserError("optimization level must be 0, 1 or 2, got " + std::to_string(level));
   if (level == 0) return {};
   return {"eliminate-identity", "fold-constants", "fold-batchnorm", "fuse-epilogue",
-          "eliminate-dead-nodes", "fuse-elementwise", "eliminate-concat", "select-algorithm"};
+          "eliminate-dead-nodes", "fuse-elementwise", "eliminate-concat", "select-algorithm",
+          "pretransform-winograd"};
 }
 
 ir::Graph run_passes(const ir::Graph &input, const PassOptions &options, std::vector<PassRecord> *records) {

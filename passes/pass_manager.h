@@ -23,6 +23,9 @@ struct PassRecord {
   std::map<std::string, int> op_changes;
   // select-algorithm: each conv2d's algorithm and why.
   std::vector<AlgorithmChoice> algorithm_choices;
+  // Other facts worth reporting, one line each (pretransform-winograd: the
+  // weights' growth).
+  std::vector<std::string> notes;
 };
 
 struct PassOptions {

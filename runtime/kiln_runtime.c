@@ -175,8 +175,9 @@ static int kiln_instance_run_timed(kiln_instance *inst, const float *const *inpu
   if (!inst) return KILN_ERROR_ARGUMENT;
   inst->error[0] = '\0';
   const kiln_plan *plan = inst->plan;
-  if (!inputs || !outputs)
-    return kiln_fail(inst, KILN_ERROR_ARGUMENT, "run: %s is NULL", !inputs ? "inputs" : "outputs", "");
+  /* A model without inputs (every output a constant) may take inputs NULL. */
+  if ((!inputs && plan->num_inputs > 0) || !outputs)
+    return kiln_fail(inst, KILN_ERROR_ARGUMENT, "run: %s is NULL", !outputs ? "outputs" : "inputs", "");
   for (int i = 0; i < plan->num_inputs; i++)
     if (!inputs[i]) return kiln_fail(inst, KILN_ERROR_ARGUMENT, "run: input '%s' is NULL%s", plan->inputs[i].name, "");
   for (int i = 0; i < plan->num_outputs; i++)

@@ -434,7 +434,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadFile{"malformed.json", {"malformed JSON", "line 5, column 50"}},
         BadFile{"unknown_type.json",
                 {"layers[1].type: ", "unknown layer type \"conv2\"", "did you mean \"conv2d\"",
-                 "add, avg_pool2d, batch_norm", "sequential"}},
+                 "add, avg_pool2d, avg_pool3d, batch_norm", "sequential"}},
         BadFile{"unknown_field.json",
                 {"layers[0].kernal: ", "unknown field \"kernal\" for conv2d",
                  "did you mean \"kernel\"", "activation, algorithm, dilation, filters, groups, kernel"}},

@@ -429,6 +429,27 @@ std::vector<InferCase> infer_cases() {
        "2x1x1x5"},
       {"log_softmax", "log_softmax", {x({4, 10})}, {}, "4x10"},
       {"matmul", "matmul", {x({2, 1, 3, 4}), x({5, 4, 6})}, {}, "2x5x3x6"},
+      // 3-D convolution and pooling (tests/conv3d_pool3d_test.cpp has their values).
+      {"conv3d",
+       "conv3d",
+       {x({1, 2, 5, 6, 7}), w({4, 2, 3, 3, 3})},
+       attrs({{"filters", num(4)},
+              {"kernel", ir::AttrValue(ints{3, 3, 3})},
+              {"pads", ir::AttrValue(ints{1, 0, 0, 1, 0, 0})},
+              {"use_bias", num(0)}}),
+       "1x4x5x4x5"},
+      {"max_pool3d",
+       "max_pool3d",
+       {x({1, 2, 4, 6, 7})},
+       attrs({{"kernel", ir::AttrValue(ints{2, 2, 2})}}),
+       "1x2x2x3x3"},
+      {"avg_pool3d",
+       "avg_pool3d",
+       {x({1, 2, 4, 6, 7})},
+       attrs({{"kernel", ir::AttrValue(ints{2, 3, 2})}, {"stride", ir::AttrValue(ints{1, 1, 1})}}),
+       "1x2x3x4x6"},
+      {"max_pool2d_argmax", "max_pool2d_argmax", {x({1, 2, 5, 5})}, pool(2), "1x2x2x2"},
+      {"to_float16", "to_float16", {x({3, 4})}, {}, "3x4"},
   };
 }
 
@@ -721,14 +742,14 @@ TEST(Errors, WrongAttributeType) {
 
 TEST(Errors, UnknownOperatorListsTheKnownOnes) {
   try {
-    ir::get_op("conv3d");
+    ir::get_op("conv4d");
     FAIL() << "expected a UserError";
   } catch (const UserError &e) {
-    EXPECT_CONTAINS(e.what(), "unknown operator 'conv3d' (known: ");
+    EXPECT_CONTAINS(e.what(), "unknown operator 'conv4d' (known: ");
     for (const auto &op : ir::op_names()) EXPECT_CONTAINS(e.what(), op);
   }
-  EXPECT_EQ(ir::find_op("conv3d"), nullptr);
-  EXPECT_CONTAINS(error_of("conv3d", {x({1})}, {}, "c"), "unknown operator 'conv3d'");
+  EXPECT_EQ(ir::find_op("conv4d"), nullptr);
+  EXPECT_CONTAINS(error_of("conv4d", {x({1})}, {}, "c"), "unknown operator 'conv4d'");
 }
 
 TEST(Errors, InputCount) {
@@ -906,9 +927,9 @@ TEST(Verifier, Invariant5ExecutionOrder) {
 
 TEST(Verifier, Invariant6OpsAndAttributes) {
   Small s = small_graph();
-  s.g.nodes[s.conv].op = "conv3d";
+  s.g.nodes[s.conv].op = "conv4d";
   auto errors = ir::verify(s.g);
-  EXPECT_REPORTED(errors, "[6] node 'conv': unknown op 'conv3d'");
+  EXPECT_REPORTED(errors, "[6] node 'conv': unknown op 'conv4d'");
   s = small_graph();
   s.g.nodes[s.act].attrs.set("bogus", num(1));
   errors = ir::verify(s.g);

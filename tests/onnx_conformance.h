@@ -26,6 +26,10 @@
 //     (kExactOnIntegers: float32 computes those exactly) and every value
 //     within 2^24; integer arithmetic (Add, Mul, Div: wraparound, truncating
 //     division) stays unsupported, with that reason.
+// Outputs of another type are read as float32 by the same rule (float16,
+// bfloat16, bool, integers within 2^24: OnnxImportOptions::float32_outputs);
+// the importer writes those it knows at import (Shape, Size, Range, ...)
+// with a copy kernel from a parameter, so they too come from the library.
 #pragma once
 
 #include <algorithm>
@@ -191,6 +195,31 @@ inline bool exact_in_float32(const std::vector<DataSet> &sets, size_t k) {
   return true;
 }
 
+// Whether output k, of another type than float32, is read as float32: float16
+// and bfloat16 (exact), bool (0 and 1), integers whose every expected value
+// is within 2^24 and doubles whose every expected value is a float32 (exact),
+// as for inputs. kiln writes such an output only when
+// the importer knows it (a constant: Shape, Size, Range, ...).
+inline bool output_exact_in_float32(const std::vector<DataSet> &sets, size_t k) {
+  using namespace frontend::onnx_import;
+  for (const DataSet &s : sets) {
+    if (k >= s.outputs.size()) return false;
+    const ConstTensor &t = s.outputs[k];
+    if (t.dtype == kFloat16 || t.dtype == kBfloat16) continue;
+    if (t.dtype == kDouble) {  // only when every value is a float32
+      for (int64_t i = 0; i < t.numel(); i++)
+        if (!std::isnan(t.as_double(i)) &&
+            static_cast<double>(static_cast<float>(t.as_double(i))) != t.as_double(i))
+          return false;
+      continue;
+    }
+    if (!is_int_dtype(t.dtype)) return false;  // bool: 0 and 1
+    for (int64_t i = 0; i < t.numel(); i++)
+      if (std::llabs(t.as_int(i)) > (int64_t{1} << 24)) return false;
+  }
+  return true;
+}
+
 // Why input k (double) cannot be given as float32: a value of an input or
 // expected output beyond float32's range; "" when it can.
 inline std::string double_refusal(const std::vector<DataSet> &sets, size_t k) {
@@ -247,6 +276,13 @@ inline ir::Graph import_case(const fs::path &model, const frontend::OnnxModelInf
     options.load.input_shapes[input_names[k]] = first.inputs[k].shape;
     if (dtype == frontend::onnx_import::kDouble) tolerance.atol_of_max = kDoubleAtolOfMax;
   }
+  std::string converted_outputs;
+  for (size_t k = 0; k < info.output_names.size() && k < first.outputs.size(); k++)
+    if (first.outputs[k].dtype != kFloat && output_exact_in_float32(sets, k)) {
+      options.float32_outputs.insert(info.output_names[k]);
+      converted_outputs += ", output " + info.output_names[k] + ": " +
+                           frontend::onnx_import::dtype_name(first.outputs[k].dtype);
+    }
   for (size_t k = 0; k < input_names.size() && k < first.inputs.size(); k++) {
     const ConstTensor &t = first.inputs[k];
     const ir::Shape &dims = info.input_dims[k];
@@ -262,6 +298,8 @@ inline ir::Graph import_case(const fs::path &model, const frontend::OnnxModelInf
         r.converted += (r.converted.empty() ? "" : ", ") + name + ": " +
                        frontend::onnx_import::dtype_name(first.inputs[k].dtype);
       }
+      if (!converted_outputs.empty())
+        r.converted += r.converted.empty() ? converted_outputs.substr(2) : converted_outputs;
       return g;
     } catch (const frontend::onnx_import::Unsupported &e) {
       auto it = std::find(input_names.begin(), input_names.end(), e.constant_input);

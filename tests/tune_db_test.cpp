@@ -51,7 +51,8 @@ Record sample_record(const std::string &run, int trials) {
     t.run = run;
     t.id = i + 1;
     t.is_default = i == 0;
-    if (!t.is_default) t.choice = {"direct", {"conv2d", {{"vector_width", 8}, {"co_block", i}}}};
+    if (!t.is_default)
+      t.choice = {"direct", {"conv2d", {{"vector_width", 8}, {"co_block", i}}, ""}};
     t.schedule = "schedule " + std::to_string(i);
     t.median_ms = 1.0 / (i + 1);
     t.time = "2026-11-28T10:00:00Z";

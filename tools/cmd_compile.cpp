@@ -26,7 +26,8 @@ void write_report(const std::string &path, const std::vector<passes::PassRecord>
     j["passes"].push_back({{"pass", p.name},
                            {"nodes_before", p.nodes_before},
                            {"nodes_after", p.nodes_after},
-                           {"op_changes", p.op_changes}});
+                           {"op_changes", p.op_changes},
+                           {"notes", p.notes}});
   j["conv_algorithms"] = nlohmann::json::array();
   for (const auto &p : records)
     for (const auto &c : p.algorithm_choices)
@@ -110,6 +111,9 @@ int cmd_compile(int argc, char **argv) {
     for (const auto &r : records)
       for (const auto &c : r.algorithm_choices)
         std::fprintf(stderr, "conv %-20s %-12s %s\n", c.node.c_str(), c.algorithm.c_str(), c.reason.c_str());
+  if (!quiet)
+    for (const auto &r : records)
+      for (const auto &note : r.notes) std::fprintf(stderr, "pass %s: %s\n", r.name.c_str(), note.c_str());
   if (!quiet) options.progress = [](const std::string &line) { std::fprintf(stderr, "%s\n", line.c_str()); };
   codegen::CompileReport r = codegen::compile_library(g, options);
   if (!quiet) {

@@ -28,9 +28,10 @@ void print_summary(const tune::TuneSummary &s) {
                    k.why_not.empty() ? "no trial finished" : k.why_not.c_str());
       continue;
     }
-    std::fprintf(stderr, "  %-20s %-10s %8.4f ms -> %8.4f ms (%.2fx, %d trials)  %s\n",
+    std::fprintf(stderr, "  %-20s %-10s %8.4f ms -> %8.4f ms (%.2fx, %d trials%s)  %s\n",
                  k.name.c_str(), k.op.c_str(), *k.default_ms, *k.best_ms,
-                 *k.default_ms / *k.best_ms, k.trials, k.best_schedule.c_str());
+                 *k.default_ms / *k.best_ms, k.trials, k.remeasured ? ", re-measured" : "",
+                 k.best_schedule.c_str());
   }
 }
 
@@ -46,7 +47,9 @@ int cmd_tune(int argc, char **argv) {
       {"target", "TARGET", "'host' (default) or a Halide target"},
       {"timeout", "S", "seconds before a worker is killed as hung (default 120)"},
       {"patience", "N", "trials without a 1% gain before a kernel stops (default 16)"},
-      {"curve", "FILE", "append trial,seconds,best_sum_ms,default_sum_ms per trial (CSV)"},
+      {"curve", "FILE",
+       "append trial,seconds,best_sum_ms,default_sum_ms,remeasure per trial and re-measurement "
+       "(CSV)"},
       {"quiet", "", "print only the summary"},
       {"worker", "JOB", "(internal) measure one candidate"}};
   for (auto &o : optimize_options()) spec.push_back(o);

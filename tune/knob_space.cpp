@@ -2,12 +2,14 @@
 
 #include <cmath>
 
+#include "codegen/autoschedule.h"
 #include "codegen/schedules/conv_schedule.h"
 #include "codegen/schedules/dense_schedule.h"
 #include "ir/errors.h"
 #include "ir/op.h"
 #include "ir/ops/conv_algorithm.h"
 #include "ir/ops/window.h"
+#include "passes/conv_cost_model.h"
 
 namespace kiln::tune {
 
@@ -77,7 +79,7 @@ std::vector<std::string> conv_algorithms_for(const KernelDesc &k) {
 }
 
 ScheduleKnobs knobs_at(const KnobSpace &s, const Config &c) {
-  ScheduleKnobs k{s.family, {}};
+  ScheduleKnobs k{s.family, {}, ""};
   for (size_t i = 0; i < s.knobs.size(); i++)
     k.values[s.knobs[i].name] = s.knobs[i].values[c.index[i]];
   return k;
@@ -85,6 +87,11 @@ ScheduleKnobs knobs_at(const KnobSpace &s, const Config &c) {
 
 bool is_direct(const KnobSpace &s, const Config &c) {
   return s.algorithms.empty() || s.algorithms[c.algorithm] == "direct";
+}
+
+int direct_index(const KnobSpace &s) {
+  auto it = std::find(s.algorithms.begin(), s.algorithms.end(), "direct");
+  return it == s.algorithms.end() ? 0 : static_cast<int>(it - s.algorithms.begin());
 }
 
 }  // namespace
@@ -105,6 +112,7 @@ KnobSpace knob_space(const KernelDesc &k, const Halide::Target &target) {
                {"unroll_kx", {0, 1}},
                {"flat_rows", {0, 1}},
                {"parallel", {1}}};
+    s.autoschedulers = codegen::autoschedulers_for(target);
     return s;
   }
   if (k.op == "dense") {
@@ -113,6 +121,7 @@ KnobSpace knob_space(const KernelDesc &k, const Halide::Target &target) {
                {"unit_block", {1, 2, 3, 4, 6, 8}},
                {"batch_block", {1, 2, 4}},
                {"parallel", {0, 1}}};
+    s.autoschedulers = codegen::autoschedulers_for(target);
     return s;
   }
   s.why_not = "no schedule knobs for " + k.op;
@@ -120,6 +129,10 @@ KnobSpace knob_space(const KernelDesc &k, const Halide::Target &target) {
 }
 
 codegen::TunedChoice choice_of(const KnobSpace &s, const Config &c) {
+  if (c.autoscheduler >= 0) {
+    ScheduleKnobs k{s.family, {}, s.autoschedulers[c.autoscheduler]};
+    return {s.algorithms.empty() ? "" : "direct", k};
+  }
   if (!is_direct(s, c)) return {s.algorithms[c.algorithm], {}};
   return {s.algorithms.empty() ? "" : "direct", knobs_at(s, c)};
 }
@@ -127,6 +140,14 @@ codegen::TunedChoice choice_of(const KnobSpace &s, const Config &c) {
 std::optional<Config> config_of(const KnobSpace &s, const codegen::TunedChoice &choice) {
   Config c;
   c.index.assign(s.knobs.size(), 0);
+  if (!choice.knobs.autoscheduler.empty()) {
+    auto it =
+        std::find(s.autoschedulers.begin(), s.autoschedulers.end(), choice.knobs.autoscheduler);
+    if (it == s.autoschedulers.end() || choice.knobs.family != s.family) return std::nullopt;
+    c.autoscheduler = static_cast<int>(it - s.autoschedulers.begin());
+    c.algorithm = direct_index(s);
+    return c;
+  }
   if (!choice.algorithm.empty()) {
     auto it = std::find(s.algorithms.begin(), s.algorithms.end(), choice.algorithm);
     if (it == s.algorithms.end()) return std::nullopt;
@@ -167,6 +188,7 @@ Config default_config(const KnobSpace &s, const KernelDesc &k, const Halide::Tar
 }
 
 std::string canonical(const KnobSpace &s, const KernelDesc &k, const Config &c) {
+  if (c.autoscheduler >= 0) return "autoscheduler=" + s.autoschedulers[c.autoscheduler];
   if (!is_direct(s, c)) return s.algorithms[c.algorithm];
   ScheduleKnobs knobs = knobs_at(s, c);
   if (s.family == "conv2d")
@@ -176,6 +198,49 @@ std::string canonical(const KnobSpace &s, const KernelDesc &k, const Config &c) 
   return codegen::schedules::legalize(codegen::schedules::dense_schedule_from(knobs),
                                       dense_shape(k))
       .describe();
+}
+
+std::vector<Config> seed_configs(const KnobSpace &s, const KernelDesc &k,
+                                 const Halide::Target &target) {
+  Config knobs = default_config(s, k, target);
+  knobs.algorithm = direct_index(s);
+  std::vector<std::pair<double, Config>> algos;
+  if (k.op == "conv2d") {
+    passes::ConvFeatures f = passes::conv_features(k.attrs, k.inputs[0].shape);
+    const auto &model = passes::fitted_conv_cost_model();
+    // The node's own algorithm with its default schedule is the default job.
+    std::string own = k.attrs.has("algorithm") ? k.attrs.get_string("algorithm") : "auto";
+    for (size_t a = 0; a < s.algorithms.size(); a++) {
+      if (static_cast<int>(a) == knobs.algorithm || s.algorithms[a] == own) continue;
+      Config c = knobs;
+      c.algorithm = static_cast<int>(a);
+      // Unknown to the model: after the ones it predicts.
+      algos.push_back({passes::predict_ms(model, s.algorithms[a], f).value_or(1e30), c});
+    }
+  }
+  std::stable_sort(algos.begin(), algos.end(),
+                   [](const auto &a, const auto &b) { return a.first < b.first; });
+  std::vector<Config> seeds;
+  for (const auto &[ms, c] : algos) seeds.push_back(c);
+  seeds.push_back(knobs);
+  for (size_t i = 0; i < s.autoschedulers.size(); i++) {
+    Config c = knobs;
+    c.autoscheduler = static_cast<int>(i);
+    seeds.push_back(c);
+  }
+  return seeds;
+}
+
+double estimated_ms(const KernelDesc &k) {
+  double macs = 0;
+  if (k.op == "conv2d") {
+    macs = static_cast<double>(passes::conv_features(k.attrs, k.inputs[0].shape).macs());
+  } else if (k.op == "dense") {
+    DenseShape d = dense_shape(k);
+    macs = static_cast<double>(d.batch) * d.in_features * d.units;
+  }
+  // About 50 GFLOP/s: only the ratios between kernels matter.
+  return std::max(1e-4, 2 * macs / 50e9 * 1e3);
 }
 
 std::vector<double> features(const KnobSpace &s, const Config &c) {

@@ -28,6 +28,10 @@ struct KnobSpace {
   // only; another algorithm is measured with its default schedule.
   std::vector<std::string> algorithms;
   std::vector<Knob> knobs;
+  // Halide autoschedulers offered for this kernel (codegen/autoschedule.h):
+  // the lowering's algorithm ("direct" for conv2d) left unscheduled and
+  // scheduled by the autoscheduler; empty when the lowering cannot.
+  std::vector<std::string> autoschedulers;
   // Why a kernel has no space (for the progress display).
   std::string why_not;
 
@@ -37,6 +41,7 @@ struct KnobSpace {
 struct Config {
   int algorithm = 0;       // index into KnobSpace::algorithms (0 without algorithms)
   std::vector<int> index;  // value index per knob
+  int autoscheduler = -1;  // index into KnobSpace::autoschedulers; -1: the knobs decide
 };
 
 KnobSpace knob_space(const KernelDesc &k, const Halide::Target &target);
@@ -51,6 +56,15 @@ Config default_config(const KnobSpace &s, const KernelDesc &k, const Halide::Tar
 // What the lowering will really build (knobs legalized for the shape): two
 // Configs with the same canonical form are one candidate.
 std::string canonical(const KnobSpace &s, const KernelDesc &k, const Config &c);
+// The seeds of a kernel's search, most likely winners first: every
+// algorithm but the node's own with its default schedule (by the conv cost model's predicted
+// time, passes/conv_cost_model.h), the default heuristic's knobs, then each
+// autoscheduler. (The default heuristic itself is measured before them.)
+std::vector<Config> seed_configs(const KnobSpace &s, const KernelDesc &k,
+                                 const Halide::Target &target);
+// A rough time for the kernel before it is measured (ms, from its
+// multiply-adds), to order kernels by their share of the model's time.
+double estimated_ms(const KernelDesc &k);
 // Numeric features for the cost model: log2 of each knob value, and a
 // one-hot algorithm.
 std::vector<double> features(const KnobSpace &s, const Config &c);

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <memory>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -85,6 +86,30 @@ class FileLock {
   int fd_ = -1;
 };
 
+nlohmann::json batch_json(const std::vector<std::pair<bool, codegen::TunedChoice>> &batch) {
+  nlohmann::json j = nlohmann::json::array();
+  for (const auto &[is_default, c] : batch)
+    j.push_back({{"default", is_default},
+                 {"algorithm", c.algorithm},
+                 {"family", c.knobs.family},
+                 {"knobs", c.knobs.values},
+                 {"autoscheduler", c.knobs.autoscheduler}});
+  return j;
+}
+
+std::vector<std::pair<bool, codegen::TunedChoice>> batch_from_json(const nlohmann::json &j) {
+  std::vector<std::pair<bool, codegen::TunedChoice>> out;
+  for (const auto &e : j) {
+    codegen::TunedChoice c;
+    c.algorithm = e.at("algorithm").get<std::string>();
+    c.knobs.family = e.at("family").get<std::string>();
+    c.knobs.values = e.at("knobs").get<std::map<std::string, int64_t>>();
+    c.knobs.autoscheduler = e.at("autoscheduler").get<std::string>();
+    out.push_back({e.at("default").get<bool>(), c});
+  }
+  return out;
+}
+
 double ms_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
 }
@@ -99,12 +124,15 @@ nlohmann::json job_json(const MeasureJob &j) {
           {"algorithm", j.choice.algorithm},
           {"family", j.choice.knobs.family},
           {"knobs", j.choice.knobs.values},
+          {"autoscheduler", j.choice.knobs.autoscheduler},
           {"expected_path", j.expected_path},
           {"save_expected", j.save_expected},
           {"measure_lock", j.measure_lock},
           {"tolerance", j.tolerance},
           {"min_ms", j.min_ms},
-          {"inject", j.inject}};
+          {"inject", j.inject},
+          {"batch", batch_json(j.batch)},
+          {"rounds", j.rounds}};
 }
 
 MeasureJob job_from_json(const nlohmann::json &j) {
@@ -122,84 +150,164 @@ MeasureJob job_from_json(const nlohmann::json &j) {
   m.tolerance = j.at("tolerance").get<double>();
   m.min_ms = j.at("min_ms").get<double>();
   m.inject = j.at("inject").get<std::string>();
+  m.choice.knobs.autoscheduler = j.value("autoscheduler", "");
+  m.batch = batch_from_json(j.value("batch", nlohmann::json::array()));
+  m.rounds = j.value("rounds", 5);
   return m;
 }
 
 nlohmann::json result_json(const MeasureResult &r) {
-  return {{"ok", r.ok}, {"error", r.error}, {"median_ms", r.median_ms}, {"schedule", r.schedule}};
+  return {{"ok", r.ok},
+          {"error", r.error},
+          {"median_ms", r.median_ms},
+          {"schedule", r.schedule},
+          {"batch_samples", r.batch_samples},
+          {"batch_ms", r.batch_ms}};
 }
 
 MeasureResult result_from_json(const nlohmann::json &j) {
-  return {j.at("ok").get<bool>(), j.at("error").get<std::string>(), j.at("median_ms").get<double>(),
-          j.at("schedule").get<std::string>()};
+  MeasureResult r{j.at("ok").get<bool>(),
+                  j.at("error").get<std::string>(),
+                  j.at("median_ms").get<double>(),
+                  j.at("schedule").get<std::string>(),
+                  {},
+                  {}};
+  r.batch_samples = j.value("batch_samples", std::vector<std::vector<double>>{});
+  r.batch_ms = j.value("batch_ms", std::vector<double>{});
+  return r;
 }
 
-MeasureResult measure(const MeasureJob &job) {
-  MeasureResult r;
-  KernelDesc kernel = job.kernel;
-  if (!job.choice.algorithm.empty()) kernel.attrs.set("algorithm", job.choice.algorithm);
-  ir::Graph g = one_node_graph(kernel);
-  const ir::Node &node = g.node(0);
-  Halide::Target target(job.target);
-  codegen::LowerRequest request{
-      node,
-      g.input_types(node),
-      {},
-      target,
-      job.is_default ? codegen::schedules::ScheduleKnobs{} : job.choice.knobs};
-  for (int v : node.outputs) request.outputs.push_back(g.value(v).type);
+namespace {
+
+// One candidate compiled and bound to seeded inputs and an output buffer.
+struct Candidate {
+  KernelDesc kernel;
+  ir::Graph graph;
+  Halide::Target target;
   codegen::LoweredKernel k;
+  std::vector<reference::Tensor> inputs;
+  reference::Tensor out;
+  std::vector<Halide::Buffer<>> outs;
+
+  void run() { k.pipeline.realize(Halide::Realization(outs), target); }
+};
+
+// Lowers and JIT-compiles the candidate; "" or why it failed.
+std::string prepare(Candidate &c, const KernelDesc &desc, const std::string &target,
+                    bool is_default, const codegen::TunedChoice &choice) {
+  c.kernel = desc;
+  if (!choice.algorithm.empty()) c.kernel.attrs.set("algorithm", choice.algorithm);
+  c.graph = one_node_graph(c.kernel);
+  const ir::Node &node = c.graph.node(0);
+  c.target = Halide::Target(target);
+  codegen::LowerRequest request{node,
+                                c.graph.input_types(node),
+                                {},
+                                c.target,
+                                is_default ? codegen::schedules::ScheduleKnobs{} : choice.knobs};
+  for (int v : node.outputs) request.outputs.push_back(c.graph.value(v).type);
   try {
-    k = codegen::lower_node(request);
-    k.pipeline.compile_jit(target);
+    c.k = codegen::lower_node(request);
+    c.k.pipeline.compile_jit(c.target);
   } catch (const Halide::Error &e) {
-    r.error = std::string("Halide: ") + e.what();
-    return r;
+    return std::string("Halide: ") + e.what();
   }
-  r.schedule = k.schedule;
+  if (c.kernel.outputs.size() != 1) throw InternalError("the tuner measures one-output kernels");
+  for (size_t i = 0; i < c.kernel.inputs.size(); i++) {
+    c.inputs.push_back(
+        seeded_tensor(c.kernel.inputs[i].shape, 1234 + 7919 * static_cast<uint32_t>(i)));
+    c.k.params[i].set(view_buffer(c.inputs[i].data.data(), c.k.input_views[i]));
+  }
+  c.out = reference::Tensor(c.kernel.outputs[0].shape);
+  Halide::Buffer<float> out_buf = view_buffer(c.out.data.data(), c.k.output_views[0]);
+  c.outs = {Halide::Buffer<>(out_buf)};
+  return "";
+}
+
+// The median time of at least `min_runs` runs and min_ms.
+double time_block(Candidate &c, double min_ms, size_t min_runs = 5) {
+  std::vector<double> times;
+  auto start = std::chrono::steady_clock::now();
+  while (times.size() < min_runs || (ms_since(start) < min_ms && times.size() < 1000)) {
+    auto t = std::chrono::steady_clock::now();
+    c.run();
+    times.push_back(ms_since(t));
+  }
+  std::nth_element(times.begin(), times.begin() + times.size() / 2, times.end());
+  return times[times.size() / 2];
+}
+
+double median_of(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+MeasureResult measure_batch(const MeasureJob &job) {
+  MeasureResult r;
+  std::vector<std::unique_ptr<Candidate>> cands;
+  std::vector<float> want;
+  if (access(job.expected_path.c_str(), R_OK) == 0) want = read_floats(job.expected_path);
+  for (const auto &[is_default, choice] : job.batch) {
+    auto c = std::make_unique<Candidate>();
+    std::string why = prepare(*c, job.kernel, job.target, is_default, choice);
+    if (why.empty()) {
+      c->run();
+      if (!want.empty()) why = compare(c->out.data, want, job.tolerance);
+    }
+    if (!why.empty()) {
+      r.error += (r.error.empty() ? "" : "; ") + why.substr(0, 300);
+      c.reset();
+    }
+    cands.push_back(std::move(c));
+  }
+  r.batch_samples.assign(cands.size(), {});
+  FileLock lock(job.measure_lock);
+  for (auto &c : cands)
+    if (c) c->run();  // warm again after waiting for the lock
+  // Interleaved: a burst of load hits every candidate of the round alike.
+  // A round of a slow kernel may be one run: the median is over rounds.
+  for (int round = 0; round < job.rounds; round++)
+    for (size_t i = 0; i < cands.size(); i++)
+      if (cands[i]) r.batch_samples[i].push_back(time_block(*cands[i], job.min_ms, 1));
+  for (const auto &s : r.batch_samples) r.batch_ms.push_back(s.empty() ? 0 : median_of(s));
+  r.ok = true;
+  return r;
+}
+
+}  // namespace
+
+MeasureResult measure(const MeasureJob &job) {
+  if (!job.batch.empty()) return measure_batch(job);
+  MeasureResult r;
+  Candidate c;
+  r.error = prepare(c, job.kernel, job.target, job.is_default, job.choice);
+  if (!r.error.empty()) return r;
+  r.schedule = c.k.schedule;
   if (job.inject == "crash") std::abort();
   if (job.inject == "hang")
     for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
-
-  std::vector<reference::Tensor> inputs;
-  for (size_t i = 0; i < kernel.inputs.size(); i++) {
-    inputs.push_back(seeded_tensor(kernel.inputs[i].shape, 1234 + 7919 * static_cast<uint32_t>(i)));
-    k.params[i].set(view_buffer(inputs[i].data.data(), k.input_views[i]));
-  }
-  reference::Tensor out(kernel.outputs[0].shape);
-  if (kernel.outputs.size() != 1) throw InternalError("the tuner measures one-output kernels");
-  Halide::Buffer<float> out_buf = view_buffer(out.data.data(), k.output_views[0]);
-  std::vector<Halide::Buffer<>> outs = {Halide::Buffer<>(out_buf)};
-  auto run = [&] { k.pipeline.realize(Halide::Realization(outs), target); };
-  run();
+  c.run();
   if (job.inject == "wrong")
-    for (float &v : out.data) v = v * 1.5f + 0.5f;
+    for (float &v : c.out.data) v = v * 1.5f + 0.5f;
 
   bool against_reference =
       job.expected_path.empty() || access(job.expected_path.c_str(), R_OK) != 0;
   std::vector<float> want;
   if (against_reference) {
     std::vector<const reference::Tensor *> ptrs;
-    for (const auto &t : inputs) ptrs.push_back(&t);
-    want = reference::run_node(node, ptrs)[0].data;
+    for (const auto &t : c.inputs) ptrs.push_back(&t);
+    want = reference::run_node(c.graph.node(0), ptrs)[0].data;
   } else {
     want = read_floats(job.expected_path);
   }
-  r.error = compare(out.data, want, job.tolerance);
+  r.error = compare(c.out.data, want, job.tolerance);
   if (!r.error.empty()) return r;
-  if (against_reference && !job.save_expected.empty()) write_floats(job.save_expected, out.data);
+  if (against_reference && !job.save_expected.empty()) write_floats(job.save_expected, c.out.data);
 
   FileLock lock(job.measure_lock);
-  run();  // warm again after waiting for the lock
-  std::vector<double> times;
-  auto start = std::chrono::steady_clock::now();
-  while (times.size() < 5 || (ms_since(start) < job.min_ms && times.size() < 1000)) {
-    auto t = std::chrono::steady_clock::now();
-    run();
-    times.push_back(ms_since(t));
-  }
-  std::nth_element(times.begin(), times.begin() + times.size() / 2, times.end());
-  r.median_ms = times[times.size() / 2];
+  c.run();  // warm again after waiting for the lock
+  r.median_ms = time_block(c, job.min_ms);
   r.ok = true;
   return r;
 }

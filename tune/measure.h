@@ -26,6 +26,11 @@ struct MeasureJob {
   double min_ms = 40;         // time at least this long (and 5 runs)
   // Test hook ($KILN_TUNE_INJECT): "crash", "hang" or "wrong" breaks this candidate.
   std::string inject;
+  // A re-measurement instead (when not empty): these candidates (true: the
+  // default heuristic) are compiled and checked, then timed `rounds` times
+  // in turn, each round a median of at least one run and min_ms.
+  std::vector<std::pair<bool, codegen::TunedChoice>> batch;
+  int rounds = 5;
 };
 
 struct MeasureResult {
@@ -33,6 +38,10 @@ struct MeasureResult {
   std::string error;  // why not ok
   double median_ms = 0;
   std::string schedule;  // the lowering's description
+  // A re-measurement: per candidate, its rounds and their median (0 and no
+  // rounds for a candidate that failed; `error` says why).
+  std::vector<std::vector<double>> batch_samples;
+  std::vector<double> batch_ms;
 };
 
 nlohmann::json job_json(const MeasureJob &j);

@@ -1,6 +1,7 @@
 #include "tune/search.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace kiln::tune {
 
@@ -23,6 +24,7 @@ Config KernelSearch::random_config() {
 
 Config KernelSearch::mutate(const Config &c) {
   Config m = c;
+  m.autoscheduler = -1;
   int changes = 1 + std::uniform_int_distribution<int>(0, 1)(rng_);
   for (int n = 0; n < changes; n++) {
     int which = std::uniform_int_distribution<int>(0, space_.knobs.size())(rng_);
@@ -43,6 +45,7 @@ Config KernelSearch::mutate(const Config &c) {
 
 Config KernelSearch::crossover(const Config &a, const Config &b) {
   Config c = a;
+  c.autoscheduler = -1;
   for (size_t i = 0; i < c.index.size(); i++)
     if (rng_() & 1) c.index[i] = b.index[i];
   if (rng_() & 1) c.algorithm = b.algorithm;
@@ -52,8 +55,9 @@ Config KernelSearch::crossover(const Config &a, const Config &b) {
 std::vector<Config> KernelSearch::top(size_t n) const {
   auto sorted = samples_;
   std::sort(sorted.begin(), sorted.end(), [](auto &a, auto &b) { return a.second < b.second; });
-  std::vector<Config> out;
-  for (size_t i = 0; i < sorted.size() && i < n; i++) out.push_back(sorted[i].first);
+  std::vector<Config> out;  // parents to breed from: knob-space Configs only
+  for (size_t i = 0; i < sorted.size() && out.size() < n; i++)
+    if (sorted[i].first.autoscheduler < 0) out.push_back(sorted[i].first);
   return out;
 }
 
@@ -100,6 +104,11 @@ std::optional<Config> KernelSearch::propose() {
     double p = model_.predict(features(space_, pool[i]));
     if (i == 0 || p < best_pred) best = i, best_pred = p;
   }
+  // Early stop: a while without gain, and the model sees none coming.
+  if (since_gain_ >= std::max(1, patience_ / 2) && best_pred > std::log(best_ * 0.99)) {
+    model_says_done_ = true;
+    return std::nullopt;
+  }
   return take(pool[best]);
 }
 
@@ -113,15 +122,46 @@ void KernelSearch::record(const Config &c, double ms) {
     best_ = std::min(best_, ms);
     since_gain_++;
   }
-  if (samples_.size() >= 3) {
-    std::vector<std::vector<double>> x;
-    std::vector<double> y;
-    for (const auto &[cfg, t] : samples_) {
-      x.push_back(features(space_, cfg));
-      y.push_back(t);
-    }
-    model_.fit(x, y);
+  refit();
+}
+
+void KernelSearch::refit() {
+  std::vector<std::vector<double>> x;
+  std::vector<double> y;
+  for (const auto &[cfg, t] : samples_) {
+    if (cfg.autoscheduler >= 0) continue;
+    x.push_back(features(space_, cfg));
+    y.push_back(t);
   }
+  if (x.size() >= 3) model_.fit(x, y);
+}
+
+void KernelSearch::update(const Config &c, double ms) {
+  std::string key = canonical_(c);
+  for (auto &[cfg, t] : samples_)
+    if (canonical_(cfg) == key) t = ms;
+  best_ = samples_.empty() ? 0 : samples_[0].second;
+  for (const auto &[cfg, t] : samples_) best_ = std::min(best_, t);
+  refit();
+}
+
+double KernelSearch::next_prior() const {
+  if (converged()) return 0;
+  if (!seeds_.empty()) {
+    const Config &c = seeds_.front();
+    if (c.autoscheduler >= 0) return 0.1;  // rarely near a hand-written template
+    return 0.3;                            // another algorithm, the default's knobs
+  }
+  int searched = 0;
+  for (const auto &[cfg, t] : samples_) searched += cfg.autoscheduler < 0;
+  return 0.12 / (1.0 + searched / 4.0);
+}
+
+std::vector<std::pair<Config, double>> KernelSearch::ranked() const {
+  auto sorted = samples_;
+  std::stable_sort(sorted.begin(), sorted.end(),
+                   [](auto &a, auto &b) { return a.second < b.second; });
+  return sorted;
 }
 
 void KernelSearch::record_failure(const Config &c) {
@@ -129,7 +169,10 @@ void KernelSearch::record_failure(const Config &c) {
   since_gain_++;
 }
 
-bool KernelSearch::converged() const { return exhausted_ || since_gain_ >= patience_; }
+// Every seed is measured before the search may stop.
+bool KernelSearch::converged() const {
+  return exhausted_ || model_says_done_ || (seeds_.empty() && since_gain_ >= patience_);
+}
 
 std::optional<double> KernelSearch::best_ms() const {
   if (samples_.empty()) return std::nullopt;

@@ -4,8 +4,12 @@
 // plus random ones, ranks the pool by the model fitted to every measurement
 // so far, and returns the best predicted candidate not yet measured, with
 // some random exploration. Two Configs that legalize to the same schedule
-// are one candidate. Early stopping: `patience` measurements in a row
-// without a 1% gain.
+// are one candidate. The seeds (the likeliest winners: other algorithms,
+// the default knobs, the autoschedulers) are proposed first, in order; the
+// model is fitted to the knob-space samples only (an autoscheduler's time
+// says nothing about the knobs). Early stopping: `patience` measurements in
+// a row without a 1% gain, or half that when the model predicts no 1% gain
+// for any candidate it can breed.
 #pragma once
 
 #include <functional>
@@ -31,8 +35,16 @@ class KernelSearch {
   std::optional<Config> propose();
   void record(const Config &c, double ms);
   void record_failure(const Config &c);
-  // True once `patience` measurements in a row brought no 1% gain, or the
-  // space is exhausted.
+  // Replaces a measured Config's time (a re-measurement's median).
+  void update(const Config &c, double ms);
+  // The gain expected from the next proposal, as a fraction of the kernel's
+  // time: a rough prior for the tuner's choice of kernel (seeds first, then
+  // diminishing with the number of search trials); 0 once converged.
+  double next_prior() const;
+  // The measured Configs, fastest first.
+  std::vector<std::pair<Config, double>> ranked() const;
+  // True once every seed was proposed and `patience` measurements in a row
+  // brought no 1% gain, or the model predicts none, or the space is exhausted.
   bool converged() const;
   int measured() const { return static_cast<int>(samples_.size()); }
   std::optional<double> best_ms() const;
@@ -54,6 +66,8 @@ class KernelSearch {
   double best_ = 0;
   int since_gain_ = 0;
   bool exhausted_ = false;
+  bool model_says_done_ = false;
+  void refit();
 };
 
 }  // namespace kiln::tune

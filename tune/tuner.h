@@ -3,12 +3,17 @@
 //
 // Each distinct kernel (by record key) with a knob space gets its default
 // schedule measured first (the baseline, and the output later candidates are
-// checked against, itself checked against the reference interpreter), then
-// candidates from its KernelSearch. The budget is shared: the next job goes
-// to the kernel with the most default time per trial spent on it, so large
-// kernels get more trials; a kernel stops early when its search converges.
-// Candidates run in worker processes (WorkerPool), -j at a time; failures
-// are discarded, logged to DB.failures.log, and never recorded.
+// checked against, itself checked against the reference interpreter), the
+// biggest kernels' first; then candidates from its KernelSearch, seeds
+// (other algorithms, default knobs, Halide's autoschedulers) first. The
+// budget is shared: the next job goes to the kernel whose next candidate
+// promises the most milliseconds (its time times the search's prior); a
+// kernel stops early when its search converges. A suspiciously large new
+// best is re-measured at once, and when the search ends each kernel's
+// default and best candidates are re-measured interleaved and their medians
+// recorded (docs/tuning.md). Candidates run in worker processes
+// (WorkerPool), -j at a time; failures are discarded, logged to
+// DB.failures.log, and never recorded.
 #pragma once
 
 #include <cstdint>
@@ -47,6 +52,7 @@ struct KernelOutcome {
   std::optional<double> default_ms, best_ms;
   std::string best_schedule;
   int trials = 0, failures = 0;
+  bool remeasured = false;  // best_ms and default_ms are medians of a re-measurement
 };
 
 struct TuneSummary {

@@ -30,21 +30,51 @@ struct Trial {
   std::string time;  // UTC, ISO 8601
 };
 
+// One interleaved re-measurement of a kernel's top candidates (and its
+// default): `rounds` rounds, each timing every candidate once in turn; each
+// candidate's time is the median of its rounds. Single measurements on a
+// busy machine can be lucky; these are what the best is chosen from.
+struct Remeasure {
+  std::string run;  // the tuning run that made it
+  int id = 0;       // its number within the run; (run, id) identifies it
+  std::string time;
+  int rounds = 0;
+  struct Entry {
+    bool is_default = false;
+    codegen::TunedChoice choice;
+    double median_ms = 0;
+    std::vector<double> samples;  // one per round
+  };
+  std::vector<Entry> entries;
+};
+
 struct Record {
   std::string key, target;
   nlohmann::json kernel;  // kernel_json() plus "name" (where it was first seen)
   std::vector<Trial> trials;
+  std::vector<Remeasure> remeasures;
 
-  // The fastest trial (nullptr without trials).
+  // The best trial (nullptr without trials): with re-measurements, the
+  // trial of the fastest candidate of the latest one; else the fastest trial.
   const Trial *best() const;
-  // The default heuristic's time, when measured (the first default trial).
+  // The best's time: its re-measured median, or its trial's time.
+  std::optional<double> best_ms() const;
+  // The default heuristic's time, when measured: its median in the latest
+  // re-measurement, else the first default trial.
   std::optional<double> default_ms() const;
+  // The latest re-measurement (by time, then run and id); nullptr if none.
+  const Remeasure *latest_remeasure() const;
 };
+
+// Trials and re-measurement entries name the same candidate.
+bool same_candidate(bool is_default_a, const codegen::TunedChoice &a, bool is_default_b,
+                    const codegen::TunedChoice &b);
 
 struct TuningDb {
   std::map<std::string, Record> records;  // by key
 
-  // Adds trials the database lacks (by run and id), creating the record.
+  // Adds trials and re-measurements the database lacks (by run and id),
+  // creating the record.
   void merge(const Record &r);
   void merge(const TuningDb &other);
   const Record *find(const std::string &key) const;

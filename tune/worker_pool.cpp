@@ -36,7 +36,8 @@ WorkerPool::~WorkerPool() {
   }
 }
 
-void WorkerPool::start(const MeasureJob &job, const std::string &job_path, int tag) {
+void WorkerPool::start(const MeasureJob &job, const std::string &job_path, int tag,
+                       double timeout_s) {
   {
     std::ofstream out(job_path);
     out << job_json(job).dump() << "\n";
@@ -54,7 +55,8 @@ void WorkerPool::start(const MeasureJob &job, const std::string &job_path, int t
     ::execl(exe_.c_str(), exe_.c_str(), "tune", "--worker", job_path.c_str(), (char *)nullptr);
     ::_exit(127);
   }
-  running_.push_back({pid, tag, job_path, std::chrono::steady_clock::now()});
+  running_.push_back({pid, tag, job_path, std::chrono::steady_clock::now(),
+                      timeout_s > 0 ? timeout_s : timeout_s_});
 }
 
 WorkerPool::Finished WorkerPool::collect(const Running &r, int status, bool timed_out) {
@@ -62,7 +64,7 @@ WorkerPool::Finished WorkerPool::collect(const Running &r, int status, bool time
   std::string log = r.job_path + ".log";
   if (timed_out) {
     f.result.error =
-        "timed out after " + std::to_string(static_cast<int>(timeout_s_)) + " s (killed)";
+        "timed out after " + std::to_string(static_cast<int>(r.timeout_s)) + " s (killed)";
   } else if (WIFSIGNALED(status)) {
     f.result.error =
         "worker crashed (signal " + std::to_string(WTERMSIG(status)) + "): " + tail(log, 300);
@@ -93,7 +95,7 @@ std::vector<WorkerPool::Finished> WorkerPool::wait_some() {
       pid_t got = ::waitpid(r.pid, &status, WNOHANG);
       double age =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - r.started).count();
-      bool timed_out = got == 0 && age > timeout_s_;
+      bool timed_out = got == 0 && age > r.timeout_s;
       if (timed_out) {
         ::kill(r.pid, SIGKILL);
         ::waitpid(r.pid, &status, 0);

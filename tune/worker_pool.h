@@ -22,8 +22,8 @@ class WorkerPool {
   bool has_free_slot() const { return static_cast<int>(running_.size()) < slots_; }
   bool idle() const { return running_.empty(); }
   // Writes the job to `job_path` and starts a worker on it; `tag` comes back
-  // with its result.
-  void start(const MeasureJob &job, const std::string &job_path, int tag);
+  // with its result. `timeout_s` > 0 replaces the pool's timeout for this job.
+  void start(const MeasureJob &job, const std::string &job_path, int tag, double timeout_s = 0);
 
   struct Finished {
     int tag;
@@ -38,6 +38,7 @@ class WorkerPool {
     int tag;
     std::string job_path;
     std::chrono::steady_clock::time_point started;
+    double timeout_s;
   };
   Finished collect(const Running &r, int status, bool timed_out);
   std::string exe_;

@@ -18,6 +18,7 @@
 #include "codegen/schedules/cpu_info.h"
 #include "codegen/schedules/dense_schedule.h"
 #include "ir/ops/conv_algorithm.h"
+#include "ir/ops/winograd.h"
 
 namespace kiln::codegen::ops {
 
@@ -87,7 +88,14 @@ void schedule_direct(DirectFuncs &f, const ConvGeometry &g, const ConvSchedule &
       .split(f.co, coo, coi, k.co_block, shift)
       .reorder(xi, yi, coi, xo, yo, coo, f.n);
   register_block(f.out, xi, {yi, coi}, vw);
-  if (k.parallel) f.out.fuse(yo, coo, task).fuse(task, f.n, task).parallel(task);
+  if (k.channels_inner) {
+    // Consecutive tasks share a row band of the input (in L2) instead of
+    // streaming the whole input once per channel block.
+    f.out.reorder(coo, yo);
+    if (k.parallel) f.out.fuse(coo, yo, task).fuse(task, f.n, task).parallel(task);
+  } else if (k.parallel) {
+    f.out.fuse(yo, coo, task).fuse(task, f.n, task).parallel(task);
+  }
 
   // The accumulators live in registers: every block dimension is unrolled
   // or vectorized, and the reduction runs outside them.
@@ -172,7 +180,10 @@ void schedule_flat(FlatFuncs &f, const ConvGeometry &g, const ConvSchedule &k) {
 
 // --- lowering -------------------------------------------------------------
 
-LoweredKernel lower_conv(const LowerRequest &req, ConvGeometry g, const ConvSchedule &want) {
+// `unscheduled`: the direct form with no scheduling directive, for an
+// autoscheduler (lower_node applies it); `want` is then unused.
+LoweredKernel lower_conv(const LowerRequest &req, ConvGeometry g, const ConvSchedule &want,
+                         bool unscheduled = false) {
   const ir::Shape &xs = req.inputs[0].shape;
   const ir::Shape &ws = req.inputs[1].shape;
   ir::Shape in_view = xs, out_view = req.outputs[0].shape;
@@ -194,6 +205,16 @@ LoweredKernel lower_conv(const LowerRequest &req, ConvGeometry g, const ConvSche
   }
   FusedEpilogue epilogue(g.epilogue, out_view, &params, &views);
   std::string what = k.describe() + (pointwise ? " (pointwise, H*W as one row)" : "");
+  if (unscheduled) {
+    DirectFuncs f;
+    define_direct(f, g, in, epilogue);
+    LoweredKernel out = make_kernel(f.out, params, views, out_view,
+                                    std::string("direct conv") +
+                                        (pointwise ? " (pointwise, H*W as one row)" : "") +
+                                        epilogue.describe("in the output stage"));
+    out.unscheduled = true;
+    return out;
+  }
   if (k.flat_rows) {
     FlatFuncs f;
     define_flat(f, g, in, epilogue);
@@ -231,6 +252,13 @@ LoweredKernel lower_conv2d_direct(const LowerRequest &req) {
 }
 
 LoweredKernel lower_conv2d(const LowerRequest &req) {
+  // The weight is the Winograd-transformed filter: no other lowering (nor a
+  // tuned direct schedule) can read it.
+  if (ir::ops::weights_pretransformed(req.node.attrs))
+    return lower_conv2d_winograd(
+        req, ir::ops::winograd_tile(req.node.attrs.get_string("algorithm")));
+  if (req.tuned.family == "conv2d" && !req.tuned.autoscheduler.empty())
+    return lower_conv(req, conv_geometry(req), ConvSchedule{}, true);  // lower_node schedules it
   if (req.tuned.family == "conv2d")  // a tuned direct schedule (tune/)
     return lower_conv2d_with(req, schedules::conv_schedule_from(req.tuned));
   const ir::Attrs &a = req.node.attrs;

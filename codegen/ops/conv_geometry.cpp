@@ -30,9 +30,7 @@ ConvGeometry conv_geometry(const LowerRequest &req) {
   s.dilation_w = w.dilation_w;
   g.pad_top = w.pad_top;
   g.pad_left = w.pad_left;
-  int64_t last_y = (w.out_h - 1) * w.stride_h + (w.kernel_h - 1) * w.dilation_h - w.pad_top;
-  int64_t last_x = (w.out_w - 1) * w.stride_w + (w.kernel_w - 1) * w.dilation_w - w.pad_left;
-  g.needs_boundary = w.pad_top > 0 || w.pad_left > 0 || last_y >= x[2] || last_x >= x[3];
+  g.needs_boundary = ir::reads_outside_input(w);
   g.padding_mode = a.get_string("padding_mode");
   g.has_bias = a.get_int("use_bias") != 0;
   g.epilogue = ir::ops::epilogue_of(a);

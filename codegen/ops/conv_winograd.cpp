@@ -10,23 +10,27 @@
 // The GEMMs do alpha^2 / m^2 multiplies per output and channel pair instead
 // of 9 (4 for F(2x2), 2.25 for F(4x4)).
 //
-// The filter transform runs in the kernel, once per call: kiln's weights are
-// kernel inputs (a training library updates them between calls), so a
-// compile-time transform would need a second weight tensor kept in step.
-// Its cost is about 56 (F2) or 126 (F4) multiply-adds per (k, c) pair
-// (the nonzero entries of G), against 9 * H * W for the convolution: small
-// for large images, a third of the GEMMs' work at 14x14 (docs/winograd.md).
+// The filter transform: an inference graph's pretransform-winograd pass
+// (passes/pretransform_winograd.h) computes U at compile time and marks the
+// conv `weights_pretransformed`; the kernel then reads U ({alpha, alpha, C,
+// K}, output channels innermost) in place. Otherwise (weights fed at run
+// time, training libraries) the kernel transforms the filter once per call:
+// about 56 (F2) or 126 (F4) multiply-adds per (k, c) pair (the nonzero
+// entries of G), against 9 * H * W for the convolution: small for large
+// images, a fifth of the GEMMs' work at 14x14 (docs/winograd.md).
 //
 // Schedule: tasks of `rows` tile rows x a group of output channels run in
-// parallel. A task transforms its tiles' inputs for every channel once (V,
-// tiles innermost), then, per block of kb output channels, runs the GEMMs
-// in register blocks of (vw * tv tiles) x kb channels, accumulated over c in
-// registers, applies the output transform and bias, and writes the block's
+// parallel (about one per core). A task transforms its tiles' inputs for
+// every channel once (V, tiles innermost; made once up front instead when
+// the channels are split into groups), then, per block of kb output
+// channels, runs the GEMMs in register blocks of (vw * tv tiles) x kb
+// channels, accumulated over c in registers, applies the output transform and bias, and writes the block's
 // outputs through the epilogue. Tiles past the image's edge (the tails)
 // read the input extended by the padding mode; their outputs are dropped.
 #include <algorithm>
 #include <functional>
 #include <string>
+#include <thread>
 
 #include "codegen/ops/conv_algorithms.h"
 #include "codegen/ops/conv_geometry.h"
@@ -86,19 +90,26 @@ struct WinogradSchedule {
   int rows = 1;                   // tile rows per task
   int k_group = 0;                // output channels per task
   bool filter_per_block = false;  // U made per channel block (one task per image)
+  bool pretransformed = false;    // U is the weight input (pretransform-winograd)
+  bool shared_v = false;          // V made once for every channel group, up front
   bool parallel = true;
 
   std::string describe(int m) const {
     return "winograd F(" + std::to_string(m) + "x" + std::to_string(m) + ",3x3): tasks of " +
            std::to_string(rows) + " tile rows x " + std::to_string(k_group) +
            " channels in parallel, GEMM blocks of " + std::to_string(vw * tv) + " tiles x " +
-           std::to_string(kb) + " channels, filter transform " +
-           (filter_per_block ? "per channel block" : "once up front");
+           std::to_string(kb) + " channels, input transform " +
+           (shared_v ? "once for all channel groups" : "per task") + ", filter transform " +
+           (pretransformed      ? "at compile time"
+            : filter_per_block ? "per channel block"
+                               : "once up front");
   }
 };
 
-WinogradSchedule choose_schedule(const ConvShape &s, int m, const Target &target) {
+WinogradSchedule choose_schedule(const ConvShape &s, int m, const Target &target,
+                                 bool pretransformed) {
   WinogradSchedule k;
+  k.pretransformed = pretransformed;
   schedules::CpuInfo cpu = schedules::cpu_info(target);
   k.vw = cpu.vector_width;
   int64_t ntx = ceil_div(s.out_w, m), nty = ceil_div(s.out_h, m);
@@ -114,13 +125,20 @@ WinogradSchedule choose_schedule(const ConvShape &s, int m, const Target &target
   k.rows =
       static_cast<int>(std::min<int64_t>(nty, std::max<int64_t>(1, ceil_div(want_tiles, ntx))));
   int64_t spatial_tasks = s.batch * ceil_div(nty, k.rows);
-  // Enough tasks for the cores: split the output channels into groups (each
-  // group repeats the input transform, cheap next to its GEMMs).
+  // About one task per core of the compiling machine (at least 2): split
+  // the output channels into groups when there are fewer tile-row tasks.
+  // More, smaller tasks measured slower on the 14x14 and 28x28 VGG layers
+  // (8 tasks: 1.3-1.6x slower than 2 on 2 cores, docs/winograd.md).
+  int64_t want_tasks = std::max(2u, std::thread::hardware_concurrency());
   int64_t groups = 1;
-  while (spatial_tasks * groups < 8 && s.out_channels / (groups * 2) >= k.kb) groups *= 2;
+  while (spatial_tasks * groups < want_tasks && s.out_channels / (groups * 2) >= k.kb) groups *= 2;
   int64_t group = ceil_div(ceil_div(s.out_channels, groups), k.kb) * k.kb;
   k.k_group = static_cast<int>(std::min<int64_t>(group, s.out_channels));
-  k.filter_per_block = spatial_tasks == 1;
+  k.filter_per_block = spatial_tasks == 1 && !pretransformed;
+  // With several channel groups per image, each task would repeat the input
+  // transform (gathers of strided windows, as costly as a fifth or more of
+  // the GEMMs at 14x14): make V once, in parallel over channels, instead.
+  k.shared_v = groups > 1;
   int64_t macs = s.batch * s.out_h * s.out_w * s.out_channels * s.in_channels * 9;
   k.parallel = macs >= (1 << 16);
   return k;
@@ -142,7 +160,7 @@ struct WinogradFuncs {
 };
 
 void define_winograd(WinogradFuncs &f, const ConvGeometry &g, int m, const ConvInputs &in,
-                     const FusedEpilogue &epilogue) {
+                     const FusedEpilogue &epilogue, bool pretransformed) {
   const ConvShape &s = g.shape;
   const WinogradMatrices &w = winograd_matrices(m);
   const int ntx = extent(ceil_div(s.out_w, m));
@@ -154,9 +172,16 @@ void define_winograd(WinogradFuncs &f, const ConvGeometry &g, int m, const ConvI
   f.bd(t, c, i, b, n) = by_row(i, w.BT, [&](int, int r) { return f.d(t, c, r, b, n); });
   f.v(t, c, i, j, n) = by_row(j, w.BT, [&](int, int r) { return f.bd(t, c, i, r, n); });
 
-  // weight(kx, ky, c, k) in Halide order: g[a][b] = weight(b, a, c, k).
-  f.gw(k, c, i, b) = by_row(i, w.G, [&](int, int r) { return in.weight(b, r, c, k); });
-  f.u(k, c, i, j) = by_row(j, w.G, [&](int, int r) { return f.gw(k, c, i, r); });
+  if (pretransformed) {
+    // U {alpha, alpha, C, K} row-major is weight(k, c, j, i) in Halide order.
+    // The GEMM's last channel block is rounded up to whole register blocks:
+    // its extra channels read channel K - 1 (their results are dropped).
+    f.u(k, c, i, j) = in.weight(min(k, extent(s.out_channels) - 1), c, j, i);
+  } else {
+    // weight(kx, ky, c, k) in Halide order: g[a][b] = weight(b, a, c, k).
+    f.gw(k, c, i, b) = by_row(i, w.G, [&](int, int r) { return in.weight(b, r, c, k); });
+    f.u(k, c, i, j) = by_row(j, w.G, [&](int, int r) { return f.gw(k, c, i, r); });
+  }
 
   f.rc = RDom(0, extent(s.in_channels), "rc");
   f.acc(t, k, i, j, n) = 0.0f;
@@ -190,29 +215,43 @@ void schedule_winograd(WinogradFuncs &f, const ConvGeometry &g, int m, const Win
 
   // Input transform for the task's tiles, every input channel: one vector
   // of tiles at a time, its alpha x alpha window gathered into registers.
-  f.v.compute_at(f.out, task)
-      .split(f.t, to, ti, vw, round_up)
-      .reorder(ti, f.i, f.j, f.c, to, f.n)
-      .vectorize(ti)
-      .unroll(f.i)
-      .unroll(f.j);
-  f.bd.compute_at(f.v, f.c).vectorize(f.t).unroll(f.i).unroll(f.b);
-  f.d.compute_at(f.v, f.c).vectorize(f.t).unroll(f.a).unroll(f.b);
+  if (ks.shared_v) {
+    f.v.compute_root()
+        .split(f.t, to, ti, vw, round_up)
+        .reorder(ti, f.i, f.j, to, f.c, f.n)
+        .vectorize(ti)
+        .unroll(f.i)
+        .unroll(f.j);
+    if (ks.parallel) f.v.parallel(f.c);
+  } else {
+    f.v.compute_at(f.out, task)
+        .split(f.t, to, ti, vw, round_up)
+        .reorder(ti, f.i, f.j, f.c, to, f.n)
+        .vectorize(ti)
+        .unroll(f.i)
+        .unroll(f.j);
+  }
+  f.bd.compute_at(f.v, ks.shared_v ? to : f.c).vectorize(f.t).unroll(f.i).unroll(f.b);
+  f.d.compute_at(f.v, ks.shared_v ? to : f.c).vectorize(f.t).unroll(f.a).unroll(f.b);
   f.v.bound_extent(f.i, alpha).bound_extent(f.j, alpha);
 
   // Filter transform, output channels innermost (the GEMM broadcasts them).
   // (Within the extent it is made over, so the ShiftInwards tail never
   // reads a weight outside [0, K).)
   int u_vw = schedules::pow2_at_most(ks.filter_per_block ? ks.kb : s.out_channels, vw);
-  if (ks.filter_per_block) {
+  if (ks.pretransformed) {
+    // U is an input: the GEMMs read it in place.
+  } else if (ks.filter_per_block) {
     f.u.compute_at(f.out, kbo).reorder(f.k, f.i, f.j, f.c).unroll(f.i).unroll(f.j);
   } else {
     f.u.compute_root().reorder(f.k, f.i, f.j, f.c).unroll(f.i).unroll(f.j);
     if (ks.parallel) f.u.parallel(f.c);
   }
-  if (u_vw > 1) f.u.vectorize(f.k, u_vw, shift);
-  f.gw.compute_at(f.u, f.c).reorder(f.k, f.i, f.b, f.c).unroll(f.i).unroll(f.b);
-  if (u_vw > 1) f.gw.vectorize(f.k, u_vw, shift);
+  if (!ks.pretransformed) {
+    if (u_vw > 1) f.u.vectorize(f.k, u_vw, shift);
+    f.gw.compute_at(f.u, f.c).reorder(f.k, f.i, f.b, f.c).unroll(f.i).unroll(f.b);
+    if (u_vw > 1) f.gw.vectorize(f.k, u_vw, shift);
+  }
 
   // The GEMMs: per point (i, j), register blocks of vw * tv tiles x kb
   // channels accumulated over every input channel, then stored to mm.
@@ -261,9 +300,10 @@ LoweredKernel lower_conv2d_winograd(const LowerRequest &req, int m) {
     views.push_back(req.inputs[2].shape);
   }
   FusedEpilogue epilogue(g.epilogue, out_view, &params, &views);
-  WinogradSchedule k = choose_schedule(s, m, req.target);
+  const bool pretransformed = ir::ops::weights_pretransformed(req.node.attrs);
+  WinogradSchedule k = choose_schedule(s, m, req.target, pretransformed);
   WinogradFuncs f;
-  define_winograd(f, g, m, in, epilogue);
+  define_winograd(f, g, m, in, epilogue, pretransformed);
   schedule_winograd(f, g, m, k);
   return make_kernel(f.out, params, views, out_view,
                      k.describe(m) + epilogue.describe("on each channel block's rows"));

@@ -70,6 +70,36 @@ LoweredKernel lower_matmul_wt(const DenseShape &shape, bool has_bias,
                      k.describe() + note + epilogue.describe("on each output after its sum"));
 }
 
+// dense with no scheduling directive, for an autoscheduler (lower_node
+// applies it): y(u, n) = epilogue(bias(u) + sum over k of x(k, n) w(k, u)).
+static LoweredKernel lower_dense_unscheduled(const LowerRequest &req) {
+  const ir::Shape &xs = req.inputs[0].shape;
+  DenseShape shape{xs[0], xs[1], req.node.attrs.get_int("units")};
+  bool has_bias = req.node.attrs.get_int("use_bias") != 0;
+  ir::Shape xv = {shape.batch, shape.in_features}, wv = {shape.units, shape.in_features};
+  ImageParam x = make_input(xv, "x"), w = make_input(wv, "weight");
+  std::vector<ImageParam> params = {x, w};
+  std::vector<ir::Shape> views = {xv, wv};
+  ImageParam bias;
+  if (has_bias) {
+    bias = make_input({shape.units}, "bias");
+    params.push_back(bias);
+    views.push_back({shape.units});
+  }
+  ir::Shape yv = {shape.batch, shape.units};
+  FusedEpilogue epilogue(ir::ops::epilogue_of(req.node.attrs), yv, &params, &views);
+  Var u("u"), n("n");
+  Func dot("dot"), out("kiln_dense");
+  RDom k(0, extent(shape.in_features), "k");
+  dot(u, n) = has_bias ? bias(u) : Expr(0.0f);
+  dot(u, n) += x(k, n) * w(k, u);
+  out(u, n) = epilogue.apply(dot(u, n), {u, n});
+  LoweredKernel lowered = make_kernel(out, params, views, yv,
+                                      "dense dot products" + epilogue.describe("on each output"));
+  lowered.unscheduled = true;
+  return lowered;
+}
+
 LoweredKernel lower_dense_with(const LowerRequest &req, const DenseSchedule &schedule) {
   const ir::Shape &x = req.inputs[0].shape;
   DenseShape shape{x[0], x[1], req.node.attrs.get_int("units")};
@@ -78,7 +108,9 @@ LoweredKernel lower_dense_with(const LowerRequest &req, const DenseSchedule &sch
 }
 
 LoweredKernel lower_dense(const LowerRequest &req) {
-  if (req.tuned.family == "dense")  // a tuned schedule (tune/)
+  if (req.tuned.family == "dense" && !req.tuned.autoscheduler.empty())
+    return lower_dense_unscheduled(req);  // lower_node schedules it
+  if (req.tuned.family == "dense")        // a tuned schedule (tune/)
     return lower_dense_with(req, schedules::dense_schedule_from(req.tuned));
   const ir::Shape &x = req.inputs[0].shape;
   DenseShape shape{x[0], x[1], req.node.attrs.get_int("units")};

@@ -1,13 +1,91 @@
 #include "codegen/ops/gemm.h"
 
+#include "codegen/schedules/cpu_info.h"
+
 namespace kiln::codegen::ops {
 
 using namespace Halide;
 using schedules::GemmSchedule;
 using schedules::GemmShape;
 
+namespace {
+
+// The lanes_along_i orientation (GemmSchedule): lanes along i, A broadcast
+// (always packed in blocks of j, pack_a notwithstanding). Each task (a
+// strip of i of one (g, n)) packs its strip of B transposed, then runs the
+// k reduction in chunks of k_chunk, every j block inside a chunk, so the
+// chunk's B panel and A rows stay in L1; the task's strip of accumulators
+// (strip x rows floats) waits in memory between chunks.
+Func gemm_lanes_along_i(const GemmOperands &op, const GemmShape &shape, const GemmSchedule &k,
+                        const FusedEpilogue &epilogue, const std::string &name) {
+  Var j("j"), i("i"), g("g"), n("n"), kk("kk");
+  Func a_whole(name + "_a_whole"), b_panel(name + "_b_panel"), acc(name + "_acc"), out(name);
+  RDom r(0, extent(shape.depth), "rk");
+  // A packed once, block by block: a_whole(jl, k, jo) = A(jo * j_block + jl,
+  // k), so a block's broadcasts at one k are adjacent and its k rows follow
+  // each other. j blocks round up past the last row: A's rows are clamped
+  // there (the extra accumulators are never stored).
+  const int jb = k.j_block;
+  Var jl_("jl_"), jo_("jo_");
+  Expr last = extent(shape.rows) - 1;
+  a_whole(jl_, kk, jo_, g, n) = op.a(min(jo_ * jb + jl_, last), kk, g, n);
+  b_panel(i, kk, g) = op.b(kk, i, g);
+  acc(j, i, g, n) = op.seed.defined() ? op.seed(min(j, last), i, g) : Expr(0.0f);
+  acc(j, i, g, n) += a_whole(j % jb, r.x, j / jb, g, n) * b_panel(i, r.x, g);
+  out(j, i, g, n) = epilogue.apply(acc(j, i, g, n), {j, i, g, n});
+
+  // out: a task per strip of i and (g, n). Its stores run across j's
+  // stride (one lane at a time), few next to the reduction.
+  const int vw = k.vector_width, strip = vw * k.i_vectors;
+  const auto shift = TailStrategy::ShiftInwards;
+  Var io("io"), ii("ii"), iv("iv"), il("il"), task("task");
+  out.split(i, io, ii, strip, shift).split(ii, iv, il, vw).reorder(il, iv, j, io, g, n).unroll(iv);
+  if (vw > 1) out.vectorize(il);
+  out.fuse(io, g, task).fuse(task, n, task);
+  if (k.parallel) out.parallel(task);
+
+  // The task's accumulators, stored along i (each register one dense
+  // vector); per k chunk and j block the block's accumulators stay in
+  // registers through the chunk.
+  acc.compute_at(out, task).reorder_storage(i, j, g, n);
+  Var av("av"), al("al"), jo("jo"), jl("jl");
+  acc.split(i, av, al, vw).reorder(al, av, j).unroll(av);
+  Stage update = acc.update();
+  RVar rko("rko"), rki("rki");
+  update.split(i, av, al, vw)
+      .split(j, jo, jl, k.j_block, TailStrategy::RoundUp)
+      .split(r.x, rko, rki, k.k_chunk, TailStrategy::GuardWithIf)
+      .reorder(al, av, jl, rki, jo, rko, g, n)
+      .unroll(av)
+      .unroll(jl);
+  if (vw > 1) {
+    acc.vectorize(al);
+    update.vectorize(al);
+  }
+
+  // B's strip transposed (B runs along k): vw x vw tiles, each k row of a
+  // tile one strided vector, the rows' loads sharing cache lines. (Both
+  // vectorized, Halide still makes vw strided loads.)
+  b_panel.compute_at(out, task);
+  Var pv("pv"), pl("pl"), ko("ko"), ki("ki");
+  b_panel.split(i, pv, pl, vw).unroll(pv);
+  if (vw > 1) {
+    b_panel.split(kk, ko, ki, vw, TailStrategy::GuardWithIf).reorder(pl, ki, pv, ko, g).unroll(ki);
+    b_panel.vectorize(pl);
+  }
+
+  // A packed once (for a conv, the im2col matrix in blocks), before the
+  // tasks; small for the short j this orientation is for.
+  a_whole.compute_root().bound(jl_, 0, jb).unroll(jl_).reorder(jl_, kk, jo_, g, n);
+  if (k.parallel) a_whole.parallel(jo_);
+  return out;
+}
+
+}  // namespace
+
 Func gemm(const GemmOperands &op, const GemmShape &shape, const GemmSchedule &k,
           const FusedEpilogue &epilogue, const std::string &name) {
+  if (k.lanes_along_i) return gemm_lanes_along_i(op, shape, k, epilogue, name);
   Var j("j"), i("i"), g("g"), n("n");
   Func panel(name + "_a_panel"), acc(name + "_acc"), out(name);
   Var kk("kk");

@@ -34,9 +34,7 @@ struct PoolFuncs {
 void define_pool(PoolFuncs &f, PoolKind kind, const ir::Window2d &w, bool count_include_pad,
                  ImageParam in) {
   Var x = f.x, y = f.y, c = f.c, n = f.n;
-  int64_t last_y = (w.out_h - 1) * w.stride_h + (w.kernel_h - 1) * w.dilation_h - w.pad_top;
-  int64_t last_x = (w.out_w - 1) * w.stride_w + (w.kernel_w - 1) * w.dilation_w - w.pad_left;
-  f.buffered = w.pad_top > 0 || w.pad_left > 0 || last_y >= w.in_h || last_x >= w.in_w;
+  f.buffered = ir::reads_outside_input(w);
   if (f.buffered) {
     Region image = {Range(0, extent(w.in_w)), Range(0, extent(w.in_h))};
     // Outside the input: -inf never wins a max, 0 adds nothing to a sum.

@@ -14,6 +14,18 @@ LoweredKernel lower_slice(const LowerRequest &req) {
   const int axis = ir::ops::resolve_axis(req.node.attrs.get_int("axis"), rank, "slice");
   const int64_t outer = span(s, 0, axis), inner = span(s, axis + 1, rank);
   const int64_t start = req.node.attrs.get_int("start"), length = req.node.attrs.get_int("length");
+  const int64_t step = req.node.attrs.has("step") ? req.node.attrs.get_int("step") : 1;
+  if (step != 1) {  // entries start + k * step: views [outer, axis, inner]
+    ir::Shape in_view = {outer, s[axis], inner}, out_view = {outer, length, inner};
+    ImageParam x = make_input(in_view, "x");
+    Var i("i"), k("k"), o("o");
+    Func out("kiln_slice");
+    out(i, k, o) = x(i, extent(start) + k * static_cast<int>(step), o);
+    const int vw = natural_vector_width(req.target);
+    if (inner >= vw) out.vectorize(i, vw, TailStrategy::GuardWithIf);
+    if (outer * length * inner >= schedules::kParallelThreshold) out.parallel(o);
+    return make_kernel(out, {x}, {in_view}, out_view, "strided row copies");
+  }
   ir::Shape in_view = {outer, s[axis] * inner}, out_view = {outer, length * inner};
   ImageParam x = make_input(in_view, "x");
   Var j("j"), o("o");

@@ -51,7 +51,9 @@ std::string ConvSchedule::describe() const {
          std::to_string(vector_width) + "x" + std::to_string(x_vectors) + " (x) * " +
          std::to_string(y_block) + " (y) * " + std::to_string(co_block) +
          " (co), reduction ci/ky/kx inside" + (unroll_kx ? " (kx unrolled)" : "") +
-         (parallel ? flat_rows ? ", parallel over n*co blocks" : ", parallel over n*co*y blocks"
+         (parallel ? flat_rows        ? ", parallel over n*co blocks"
+                     : channels_inner ? ", parallel over n*y*co blocks (co inner)"
+                                      : ", parallel over n*co*y blocks"
                    : ", serial");
 }
 
@@ -71,8 +73,13 @@ ConvSchedule default_conv_schedule(const ConvShape &shape, const Halide::Target 
   ConvSchedule best;
   double best_cost = 1e30;
   bool strided = shape.stride_h != 1 || shape.stride_w != 1;
+  // Flat rows need a channel's flat row to stay in L1 across the block's
+  // reduction: with larger maps (VGG-16's 224x224 and 112x112) each block
+  // reads kernel_h rows of every input channel from far-apart planes, and
+  // the direct form with row-band tasks measured 1.6-3.4x faster.
+  bool flat_fits = flat_row_length(shape) * 4 <= 32 * 1024;
   for (bool flat : {false, true}) {
-    if (flat && (strided || shape.out_h == 1)) continue;
+    if (flat && (strided || shape.out_h == 1 || !flat_fits)) continue;
     int64_t row = flat ? flat_row_length(shape) : shape.out_w;
     int64_t rows = flat ? 1 : shape.out_h;
     int vw = pow2_at_most(row, cpu.vector_width);
@@ -102,6 +109,12 @@ ConvSchedule default_conv_schedule(const ConvShape &shape, const Halide::Target 
         }
   }
   best.unroll_kx = shape.kernel_w <= 5;
+  // Row bands outer when the input outweighs the weights: each band is read
+  // once (from L2) by every channel block, and the weights are re-read per band.
+  int64_t input_bytes = 4 * shape.batch * shape.in_channels * shape.in_h * shape.in_w;
+  int64_t weight_bytes =
+      4 * shape.out_channels * (shape.in_channels / shape.groups) * shape.kernel_h * shape.kernel_w;
+  best.channels_inner = !best.flat_rows && input_bytes > weight_bytes;
   int64_t macs = shape.batch * shape.out_channels * shape.out_h * shape.out_w *
                  (shape.in_channels / shape.groups) * shape.kernel_h * shape.kernel_w;
   best.parallel = macs >= (1 << 16);

@@ -40,6 +40,9 @@ struct ConvSchedule {
   bool unroll_kx = true;   // unroll the innermost reduction loop (kernel x)
   bool parallel = true;    // run the tasks in parallel
   bool flat_rows = false;  // flat-row mode (ignored unless strides are 1 and out_h > 1)
+  // Direct form: a task is (n, row block, co block) with co innermost, so
+  // consecutive tasks read the same input rows (for inputs larger than the weights).
+  bool channels_inner = false;
 
   std::string describe() const;
 };

@@ -26,12 +26,25 @@ struct GemmShape {
 // of one (g, n): with pack_a its A strip is copied (the patch matrix is
 // made) into a contiguous panel of strip x depth first, then every i block
 // of the task reads the panel. Tasks run in parallel.
+//
+// With lanes_along_i the orientation flips, for a short j (a conv's small
+// maps, where j vectors waste lanes and B is streamed once per j strip): the
+// lanes run along i, a block is (i_vectors * vector_width) x j_block
+// accumulators, A is broadcast. A task is one block-wide strip of i of one
+// (g, n); it packs its B strip into a panel (k x strip, contiguous along i)
+// and walks every j block over it in chunks of k_chunk, so B is read once.
+// A is always packed once, before the tasks (for a conv, the im2col matrix),
+// in j blocks: the j_block broadcasts of one k adjacent (pack_a unused).
 struct GemmSchedule {
-  int vector_width = 16;  // lanes along j (1: scalar)
-  int j_vectors = 3;      // vectors per block along j
-  int i_block = 8;        // columns (broadcasts) per block
-  bool pack_a = true;     // copy each task's A strip into a panel first
-  bool parallel = true;   // run the tasks in parallel
+  int vector_width = 16;       // lanes along j (along i with lanes_along_i; 1: scalar)
+  int j_vectors = 3;           // vectors per block along j
+  int i_block = 8;             // columns (broadcasts) per block
+  bool pack_a = true;          // copy each task's A strip into a panel first
+  bool parallel = true;        // run the tasks in parallel
+  bool lanes_along_i = false;  // vectorize along i, broadcast A (see above)
+  int i_vectors = 2;           // with lanes_along_i: vectors per block along i
+  int j_block = 6;             // with lanes_along_i: broadcasts per block along j
+  int k_chunk = 128;           // with lanes_along_i: k per pass over the j blocks
 
   std::string describe() const;
 };
@@ -46,5 +59,15 @@ GemmSchedule legalize(GemmSchedule s, const GemmShape &shape);
 // cache.
 GemmSchedule default_gemm_schedule(const GemmShape &shape, const Halide::Target &target,
                                    bool a_contiguous);
+
+// Whether a conv's GEMM of this shape runs faster with lanes_along_i (a short
+// j and enough i to fill the lanes); `a_in_place`: A is the conv's input as
+// it is (1x1 stride 1). Measured on ResNet-50's layers (gemm_schedule.cpp).
+bool conv_prefers_lanes_along_i(const GemmShape &shape, const Halide::Target &target,
+                                bool a_in_place);
+
+// The lanes_along_i block that fits the register file: i_vectors * j_block
+// accumulators + i_vectors B vectors + one broadcast.
+GemmSchedule lanes_along_i_schedule(const GemmShape &shape, const Halide::Target &target);
 
 }  // namespace kiln::codegen::schedules

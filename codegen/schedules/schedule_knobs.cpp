@@ -23,6 +23,7 @@ void expect_family(const ScheduleKnobs &k, const std::string &family) {
 
 std::string ScheduleKnobs::str() const {
   if (empty()) return "";
+  if (!autoscheduler.empty()) return family + "{autoscheduler=" + autoscheduler + "}";
   std::string s = family + "{";
   for (const auto &[name, v] : values)
     s += (s.back() == '{' ? "" : ",") + name + "=" + std::to_string(v);
@@ -50,7 +51,8 @@ ScheduleKnobs knobs_of(const ConvSchedule &s) {
            {"co_block", s.co_block},
            {"unroll_kx", s.unroll_kx},
            {"parallel", s.parallel},
-           {"flat_rows", s.flat_rows}}};
+           {"flat_rows", s.flat_rows}},
+          ""};
 }
 
 DenseSchedule dense_schedule_from(const ScheduleKnobs &k) {
@@ -68,7 +70,8 @@ ScheduleKnobs knobs_of(const DenseSchedule &s) {
           {{"lanes", s.lanes},
            {"unit_block", s.unit_block},
            {"batch_block", s.batch_block},
-           {"parallel", s.parallel}}};
+           {"parallel", s.parallel}},
+          ""};
 }
 
 }  // namespace kiln::codegen::schedules

@@ -2,7 +2,10 @@
 // ConvSchedule, "dense" for DenseSchedule) and its knob values by name, as
 // the tuner (tune/) searches them and a tuning record stores them. Lowerings
 // that take knobs read them through the converters below; a knob left out
-// keeps the struct's default.
+// keeps the struct's default. `autoscheduler` names one of Halide's
+// autoschedulers instead (codegen/autoschedule.h): the lowering then builds
+// the family's algorithm unscheduled and the autoscheduler schedules it; the
+// knob values are unused.
 #pragma once
 
 #include <cstdint>
@@ -17,10 +20,12 @@ namespace kiln::codegen::schedules {
 struct ScheduleKnobs {
   std::string family;  // "" (none: the default heuristic), "conv2d" or "dense"
   std::map<std::string, int64_t> values;
+  std::string autoscheduler;  // "" or "Mullapudi2016", "Adams2019", "Li2018", "Anderson2021"
 
   bool empty() const { return family.empty(); }
-  // Canonical one-line form, "conv2d{co_block=6,vector_width=16}" (also the
-  // kernel cache key's part); "" when empty.
+  // Canonical one-line form, "conv2d{co_block=6,vector_width=16}" or
+  // "conv2d{autoscheduler=Mullapudi2016}" (also the kernel cache key's part);
+  // "" when empty.
   std::string str() const;
 };
 

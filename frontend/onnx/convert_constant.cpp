@@ -76,6 +76,11 @@ void convert_cast(NodeContext &c) {
     }
   }
   c.expect_float(0);
+  // float32 data as double: the same values (every float32 is a double);
+  // what follows computes in float32, as everywhere in kiln.
+  if (to == kDouble) return c.set_output(0, c.value(0));
+  // As float16: rounded to float16's grid, held exactly in float32.
+  if (to == kFloat16) return c.set_output(0, c.emit("to_float16", {c.value(0)}));
   if (to != kFloat)
     c.unsupported("a cast to " + dtype_name(to) +
                   " of data computed at run time (kiln computes in "
@@ -173,9 +178,20 @@ void convert_slice(NodeContext &c) {
       folded = eval_slice(folded, axis, start, end, steps[k]);
       continue;
     }
-    if (steps[k] != 1) c.unsupported("a step other than 1 on data computed at run time");
-    if (end <= start) c.unsupported("an empty slice");
-    v = slice_value(c, v, axis, start, end - start, "axis" + std::to_string(axis));
+    const int64_t step = steps[k];
+    const int64_t length =
+        step > 0 ? (end - start + step - 1) / step : (start - end - step - 1) / -step;
+    if (length <= 0) c.unsupported("an empty slice");
+    if (step == 1) {
+      v = slice_value(c, v, axis, start, length, "axis" + std::to_string(axis));
+      continue;
+    }
+    ir::Attrs a;  // every step-th entry (backwards when negative): kiln's slice with a step
+    a.set("axis", int64_t{axis});
+    a.set("start", start);
+    a.set("length", length);
+    a.set("step", step);
+    v = c.emit("slice", {v}, a, "axis" + std::to_string(axis));
   }
   if (constant) return c.set_constant(0, folded);
   c.set_output(0, v);

@@ -1,6 +1,7 @@
-// Normalizations and reductions: BatchNormalization (inference) -> kiln
-// batch_norm, LRN -> lrn, Softmax and LogSoftmax (before opset 13 over the
-// input coerced to 2-D at `axis`, from 13 over one axis) -> softmax /
+// Normalizations and reductions: BatchNormalization -> kiln batch_norm
+// (training_mode: batch_norm_train and running_stat_update), LRN -> lrn,
+// Softmax and LogSoftmax (before opset 13 over the input coerced to 2-D at
+// `axis`, from 13 over one axis) -> softmax /
 // log_softmax, ReduceMean -> global_avg_pool over (H, W) or kiln
 // reduce_mean over runs of consecutive axes.
 #include <algorithm>
@@ -13,13 +14,33 @@ namespace kiln::frontend::onnx_import {
 
 namespace {
 
+// training_mode = 1 (opset 14 on): normalizes with the batch's statistics
+// (kiln's batch_norm_train: the mean and biased variance over every axis but
+// the channels) and outputs the running statistics updated with them,
+// running * momentum + batch * (1 - momentum) (kiln's running_stat_update
+// weighs the batch by its own momentum, 1 - ONNX's).
+void convert_batch_norm_training(NodeContext &c) {
+  for (size_t k = 0; k < 5; k++) c.expect_float(k);
+  ir::Attrs a;
+  a.set("epsilon", c.attr_float("epsilon", 1e-5));
+  const int y = c.emit("batch_norm_train", {c.value(0), c.value(1), c.value(2)}, a);
+  const std::vector<int> outs = c.graph().node(c.graph().value(y).producer).outputs;
+  c.set_output(0, y);
+  ir::Attrs update;
+  update.set("momentum", 1.0 - c.attr_float("momentum", 0.9));
+  const char *suffix[] = {"", "running_mean", "running_var"};
+  for (size_t k = 1; k < 3 && k < c.num_outputs(); k++)
+    if (c.output_used(k))
+      c.set_output(k, c.emit("running_stat_update", {c.value(2 + k), outs[k]}, update, suffix[k]));
+}
+
 void convert_batch_norm(NodeContext &c) {
   std::vector<std::string> known = {"epsilon", "momentum"};
   if (c.opset() < 7) known.push_back("is_test");
   if (c.opset() < 9) known.push_back("spatial");
   if (c.opset() >= 14) known.push_back("training_mode");
   c.expect_attrs(known);
-  if (c.attr_int("training_mode", 0)) c.unsupported("training_mode = 1 (batch statistics)");
+  if (c.attr_int("training_mode", 0)) return convert_batch_norm_training(c);
   if (c.attr_int("spatial", 1) != 1) c.unsupported("spatial = 0 (per-element statistics)");
   for (size_t k = 1; k < c.num_outputs(); k++)
     if (c.output_used(k)) c.unsupported("the training outputs (running mean and variance)");

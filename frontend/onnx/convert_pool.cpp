@@ -1,6 +1,8 @@
 // MaxPool, AveragePool -> kiln max_pool2d / avg_pool2d (1-D pooling as 2-D
-// of height 1); GlobalAveragePool, GlobalMaxPool -> kiln's global poolings
-// over (N, C, H, W), other ranks through a reshape to (N, C, spatial, 1).
+// of height 1), 3-D pooling -> max_pool3d / avg_pool3d; MaxPool's Indices
+// output (1-D and 2-D) -> max_pool2d_argmax; GlobalAveragePool,
+// GlobalMaxPool -> kiln's global poolings over (N, C, H, W), other ranks
+// through a reshape to (N, C, spatial, 1).
 #include "frontend/onnx/convert_util.h"
 #include "frontend/onnx/converters.h"
 
@@ -10,11 +12,12 @@ namespace {
 
 void convert_window_pool(NodeContext &c, const std::string &kiln_op, bool is_max) {
   c.expect_float(0);
-  if (c.output_used(1))
-    c.unsupported("the Indices output (kiln's pooling returns the values only)");
   const ir::Shape x = c.shape(0);
-  if (x.size() != 3 && x.size() != 4)
-    c.unsupported(std::to_string(x.size() - 2) + "-D pooling (kiln pools 1-D and 2-D windows)");
+  if (c.output_used(1) && x.size() == 5)
+    c.unsupported("the Indices output of 3-D pooling (kiln finds them for 1-D and 2-D windows)");
+  if (x.size() != 3 && x.size() != 4 && x.size() != 5)
+    c.unsupported(std::to_string(x.size() - 2) +
+                  "-D pooling (kiln pools 1-D, 2-D and 3-D windows)");
   const std::vector<int64_t> kernel = c.attr_ints("kernel_shape");
   if (kernel.size() != x.size() - 2) c.fail("kernel_shape must have one entry per spatial axis");
   OnnxWindow w = read_window(c, spatial_dims(x), kernel, is_max);
@@ -27,11 +30,23 @@ void convert_window_pool(NodeContext &c, const std::string &kiln_op, bool is_max
       c.unsupported("padding as large as the window (kiln's pooling pads less than a window)");
   const bool ceil_mode = c.attr_int("ceil_mode", 0) != 0;
   ir::Attrs a;
-  set_window_attrs(a, w, dilated);
+  const bool three_d = x.size() == 5;
+  if (three_d) {  // kiln's 3-D pooling takes ONNX's window as it is
+    a.set("kernel", w.kernel);
+    a.set("stride", w.strides);
+    if (is_max) a.set("dilation", w.dilations);
+    std::vector<int64_t> pads = w.pads_begin;
+    pads.insert(pads.end(), w.pads_end.begin(), w.pads_end.end());
+    a.set("pads", pads);
+  } else {
+    set_window_attrs(a, w, dilated);
+  }
   a.set("ceil_mode", int64_t{ceil_mode});
   if (!is_max) a.set("count_include_pad", c.attr_int("count_include_pad", 0));
   const bool one_d = x.size() == 3;
-  int y = c.emit(kiln_op, {lift_to_2d(c, c.value(0), "input")}, a, one_d ? kiln_op : "");
+  const std::string op = three_d ? (is_max ? "max_pool3d" : "avg_pool3d") : kiln_op;
+  int y = c.emit(op, {three_d ? c.value(0) : lift_to_2d(c, c.value(0), "input")}, a,
+                 one_d ? kiln_op : "");
 
   // kiln follows PyTorch's ceil mode, which drops a last window that would
   // start in the end padding; ONNX (1.12) keeps it. Refuse where they differ.
@@ -46,6 +61,12 @@ void convert_window_pool(NodeContext &c, const std::string &kiln_op, bool is_max
   }
   if (one_d) y = c.reshape(y, {got[0], got[1], got[3]}, "");
   c.set_output(0, y);
+  if (is_max && c.output_used(1)) {  // Indices: max_pool2d_argmax over the same windows
+    a.set("column_major", int64_t{c.attr_int("storage_order", 0) != 0});
+    int at = c.emit("max_pool2d_argmax", {lift_to_2d(c, c.value(0), "input")}, a, "indices");
+    if (one_d) at = c.reshape(at, {got[0], got[1], got[3]}, "indices_1d");
+    c.set_output(1, at);
+  }
 }
 
 void convert_max_pool(NodeContext &c) {

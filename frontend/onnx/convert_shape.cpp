@@ -185,8 +185,14 @@ void convert_dropout(NodeContext &c) {
     c.unsupported(
         "training_mode = true with a ratio other than 0 (random masks; kiln imports models for "
         "inference)");
-  if (c.output_used(1))
-    c.unsupported("the mask output (a bool tensor; kiln's outputs are float32)");
+  // Every element kept: the mask is all true (a constant the library writes,
+  // as a float32 output of ones, where the caller reads it so).
+  if (c.output_used(1)) {
+    const ir::Shape x = c.shape(0);
+    const int64_t n = ir::numel(x);
+    c.set_constant(1, c.opset() >= 10 ? ConstTensor::of_ints(x, std::vector<int64_t>(n, 1), kBool)
+                                      : ConstTensor::of_floats(x, std::vector<double>(n, 1.0)));
+  }
   pass_through(c);
 }
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -174,20 +175,45 @@ void convert_node(ImportContext &ctx, const onnx::NodeProto &node) {
   }
 }
 
-void mark_outputs(ImportContext &ctx, const onnx::GraphProto &graph) {
+// A graph output known at import (a Constant, or shape arithmetic folded
+// entirely): a parameter holding it, which mark_outputs copies to the output
+// with a kernel, so the library still writes it. Other numeric types than
+// float32 only where the caller reads them as float32 (float32_outputs) and
+// float32 holds every value exactly (integers within 2^24).
+int constant_output(ImportContext &ctx, const std::string &name, const ConstTensor &t,
+                    const OnnxImportOptions &options) {
+  const std::string what = "the graph output '" + name + "' is a constant (computed at import)";
+  if (t.numel() == 0) throw Unsupported(ctx.source + ": " + what + " that is empty", "");
+  if (t.dtype != onnx_import::kFloat && !options.float32_outputs.count(name))
+    throw Unsupported(ctx.source + ": " + what + " of type " + onnx_import::dtype_name(t.dtype) +
+                          "; kiln's outputs are float32",
+                      "");
+  if (!onnx_import::is_float_dtype(t.dtype) && !onnx_import::is_int_dtype(t.dtype))
+    throw Unsupported(ctx.source + ": " + what + " of type " + onnx_import::dtype_name(t.dtype),
+                      "");
+  for (int64_t k = 0; k < t.numel() && !t.is_float(); k++)
+    if (std::llabs(t.as_int(k)) > (int64_t{1} << 24))
+      throw Unsupported(ctx.source + ": " + what + " of type " + onnx_import::dtype_name(t.dtype) +
+                            " with values beyond 2^24 (not exact in float32)",
+                        "");
+  const ir::Shape shape = t.shape.empty() ? ir::Shape{1} : t.shape;  // scalars: one element
+  return ctx.graph.add_param(ctx.unique_name(name + ":constant"), {ir::DType::F32, shape},
+                             t.floats());
+}
+
+void mark_outputs(ImportContext &ctx, const onnx::GraphProto &graph,
+                  const OnnxImportOptions &options) {
   for (const auto &out : graph.output()) {
     auto it = ctx.values.find(out.name());
     if (it == ctx.values.end())
       throw UserError(ctx.source + ": the graph output '" + out.name() + "' is never computed");
     const ImportedValue &v = it->second;
-    if (v.id < 0) {
-      std::string what =
-          v.constant ? "a constant (computed entirely at import)" : "an input kiln cannot read";
-      throw Unsupported(ctx.source + ": the graph output '" + out.name() + "' is " + what +
-                            "; kiln compiles computations on float32 inputs",
+    if (v.id < 0 && !v.constant)
+      throw Unsupported(ctx.source + ": the graph output '" + out.name() +
+                            "' is an input kiln cannot read; kiln compiles computations on "
+                            "float32 inputs",
                         "");
-    }
-    int id = v.id;
+    int id = v.id >= 0 ? v.id : constant_output(ctx, out.name(), *v.constant, options);
     const bool taken = std::count(ctx.graph.outputs.begin(), ctx.graph.outputs.end(), id) > 0;
     if (ctx.graph.value(id).kind != ir::ValueKind::Activation || taken) {
       // An output that is an input, a parameter or another output: a copy.
@@ -227,7 +253,7 @@ ir::Graph load_onnx(const std::string &path, const OnnxImportOptions &options) {
       throw UserError(path + ": --input-shape names '" + name +
                       "', which is not an input of the model");
   for (const auto &node : graph.node()) convert_node(ctx, node);
-  mark_outputs(ctx, graph);
+  mark_outputs(ctx, graph, options);
   if (g.outputs.empty()) throw UserError(path + ": the graph has no outputs");
   return g;
 }

@@ -34,6 +34,11 @@ struct OnnxImportOptions {
   // runner, where float32 represents the test's values; see
   // docs/conformance.md).
   std::set<std::string> float32_inputs;
+  // Graph outputs of another numeric type, known at import (folded shape
+  // arithmetic: Shape, Size, Range, ...), that the caller reads as float32:
+  // the library writes them as float32 (integers only within 2^24, exact).
+  // A float32 constant output needs no entry.
+  std::set<std::string> float32_outputs;
 };
 
 ir::Graph load_onnx(const std::string &path, const OnnxImportOptions &options = {});

@@ -6,6 +6,7 @@
 #include "ir/grads/grad_rules.h"
 #include "ir/ops/epilogue.h"
 #include "ir/ops/window.h"
+#include "ir/ops/winograd.h"
 
 namespace kiln::ir::grads {
 
@@ -66,6 +67,10 @@ int data_gradient_as_conv(GradContext &c, const Attrs &window) {
 
 void grad_conv2d(GradContext &c) {
   expect_unfused(c);
+  if (ops::weights_pretransformed(c.attrs()))
+    throw UserError("conv2d '" + c.node().name +
+                    "' reads a Winograd-transformed weight (pretransform-winograd, an inference "
+                    "pass), which has no gradient rule: differentiate the graph before it runs");
   const int dy = c.dy(), x = c.input(0), w = c.input(1);
   Attrs window;
   for (const char *name : {"kernel", "stride", "dilation", "padding", "padding_mode", "groups"})

@@ -12,6 +12,9 @@ void grad_slice(GradContext &c) {
   const int rank = static_cast<int>(x.size());
   const int axis = ops::resolve_axis(c.attrs().get_int("axis"), rank, "slice");
   const int64_t start = c.attrs().get_int("start"), length = c.attrs().get_int("length");
+  if (c.attrs().has("step") && c.attrs().get_int("step") != 1)
+    throw UserError("node '" + c.node().name +
+                    "': slice with a step other than 1 has no gradient rule yet");
   std::vector<int64_t> pads(2 * rank, 0);
   pads[axis] = start;
   pads[rank + axis] = x[axis] - start - length;

@@ -9,6 +9,7 @@
 #include "ir/ops/epilogue.h"
 #include "ir/ops/op_helpers.h"
 #include "ir/ops/window.h"
+#include "ir/ops/winograd.h"
 
 namespace kiln::ir::ops {
 
@@ -36,6 +37,11 @@ OpDef def_conv2d() {
       {"algorithm", AttrKind::String, std::nullopt,
        "how the kernel computes it (ir/ops/conv_algorithm.h); auto: the compiler picks",
        conv_algorithm_choices(), true},
+      // Set by the pretransform-winograd pass (passes/pretransform_winograd.h):
+      // the weight input holds the transformed filter U (ir/ops/winograd.h),
+      // {alpha, alpha, C, K}, instead of [K, C, 3, 3]. Absent means 0.
+      {"weights_pretransformed", AttrKind::Bool, std::nullopt,
+       "the weight input is the Winograd-transformed filter (set by a pass)", {}, true, true},
   };
   for (AttrSpec &spec : epilogue_attrs()) d.attrs.push_back(std::move(spec));
   d.infer = [](const Attrs &a, const std::vector<TensorType> &in) {
@@ -49,14 +55,23 @@ OpDef def_conv2d() {
                       ")");
     Window2d w = resolve_window(a, x.shape[2], x.shape[3], false, false);
     const auto &k = a.get_ints("kernel");
-    expect_shape(in[1], {filters, x.shape[1] / groups, k[0], k[1]}, "the weight");
+    std::string algorithm = a.has("algorithm") ? a.get_string("algorithm") : "auto";
+    if (weights_pretransformed(a)) {
+      int m = winograd_tile(algorithm);
+      if (m == 0)
+        throw UserError("weights_pretransformed needs algorithm winograd_f2 or winograd_f4 (got " +
+                        algorithm + ")");
+      expect_shape(in[1], winograd_weight_shape(m, x.shape[1], filters),
+                   "the Winograd-transformed weight (alpha, alpha, C, K)");
+    } else {
+      expect_shape(in[1], {filters, x.shape[1] / groups, k[0], k[1]}, "the weight");
+    }
     TensorType out{DType::F32, {x.shape[0], filters, w.out_h, w.out_w}};
     check_bias_and_residual(a, in, {filters}, out);
     if (a.get_string("padding_mode") == "reflect" &&
         (std::max(w.pad_top, w.pad_bottom) >= x.shape[2] ||
          std::max(w.pad_left, w.pad_right) >= x.shape[3]))
       throw UserError("reflect padding must be smaller than the input size");
-    std::string algorithm = a.has("algorithm") ? a.get_string("algorithm") : "auto";
     std::string unfit = conv_algorithm_unfit(algorithm, a, x.shape);
     if (!unfit.empty()) throw UserError("algorithm: " + unfit);
     return std::vector<TensorType>{out};
@@ -75,9 +90,11 @@ OpDef def_conv2d() {
   };
   d.cost = [](const Attrs &a, const std::vector<TensorType> &in,
               const std::vector<TensorType> &out) {
-    const Shape &w = in[1].shape;
+    // From the attributes, not the weight's shape: a pretransformed weight
+    // computes the same convolution (counted as the direct one's MACs).
+    const auto &k = a.get_ints("kernel");
     Cost c;
-    c.macs = out[0].numel() * w[1] * w[2] * w[3];
+    c.macs = out[0].numel() * (in[0].shape[1] / a.get_int("groups")) * k[0] * k[1];
     c.flops = 2 * c.macs + (a.get_int("use_bias") ? out[0].numel() : 0) + epilogue_flops(a, out[0]);
     return c;
   };

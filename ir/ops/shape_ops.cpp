@@ -18,18 +18,30 @@ Cost free_cost(const Attrs &, const std::vector<TensorType> &, const std::vector
 OpDef def_slice() {
   OpDef d;
   d.name = "slice";
-  d.doc = "entries [start, start + length) along `axis`";
+  d.doc = "entries start, start + step, ... (length of them) along `axis`";
   d.inputs = {{"x"}};
   d.attrs = {{"axis", AttrKind::Int, std::nullopt, "the axis sliced (negative: from the end)"},
              {"start", AttrKind::Int, std::nullopt, "the first entry kept"},
-             {"length", AttrKind::Int, std::nullopt, "how many entries are kept"}};
+             {"length", AttrKind::Int, std::nullopt, "how many entries are kept"},
+             // Absent unless set (1), so that graphs without it print and
+             // hash as before.
+             {"step",
+              AttrKind::Int,
+              std::nullopt,
+              "distance between kept entries, negative backwards (default 1; ONNX Slice's steps)",
+              {},
+              true}};
   d.infer = [](const Attrs &a, const std::vector<TensorType> &in) {
     int axis = resolve_axis(a.get_int("axis"), in[0].rank(), "slice");
     int64_t start = a.get_int("start"), length = a.get_int("length");
-    if (start < 0 || length <= 0 || start + length > in[0].shape[axis])
-      throw UserError("slice [" + std::to_string(start) + ", " + std::to_string(start + length) +
-                      ") does not fit axis " + std::to_string(axis) + " of " +
-                      shape_str(in[0].shape));
+    const int64_t step = a.has("step") ? a.get_int("step") : 1;
+    if (step == 0) throw UserError("slice step must not be 0");
+    const int64_t last = start + (length - 1) * step;
+    if (start < 0 || length <= 0 || start >= in[0].shape[axis] || last < 0 ||
+        last >= in[0].shape[axis])
+      throw UserError("slice of " + std::to_string(length) + " from " + std::to_string(start) +
+                      " by " + std::to_string(step) + " does not fit axis " +
+                      std::to_string(axis) + " of " + shape_str(in[0].shape));
     TensorType out = in[0];
     out.shape[axis] = length;
     return std::vector<TensorType>{out};

@@ -81,4 +81,10 @@ Window2d resolve_window(const Attrs &attrs, int64_t in_h, int64_t in_w,
   return w;
 }
 
+bool reads_outside_input(const Window2d &w) {
+  int64_t last_y = (w.out_h - 1) * w.stride_h + (w.kernel_h - 1) * w.dilation_h - w.pad_top;
+  int64_t last_x = (w.out_w - 1) * w.stride_w + (w.kernel_w - 1) * w.dilation_w - w.pad_left;
+  return w.pad_top > 0 || w.pad_left > 0 || last_y >= w.in_h || last_x >= w.in_w;
+}
+
 }  // namespace kiln::ir

@@ -27,4 +27,8 @@ struct Window2d {
 Window2d resolve_window(const Attrs &attrs, int64_t in_h, int64_t in_w,
                         bool stride_defaults_to_kernel, bool ceil_mode);
 
+// Whether some window reads outside the input (padding, or a last window that
+// hangs over the bottom/right edge): the kernel then needs a boundary condition.
+bool reads_outside_input(const Window2d &w);
+
 }  // namespace kiln::ir

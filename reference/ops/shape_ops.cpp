@@ -11,13 +11,15 @@ std::vector<BasicTensor<T>> slice_kernel(const ir::Node &node, const Inputs<T> &
   const int axis =
       ir::ops::resolve_axis(node.attrs.get_int("axis"), static_cast<int>(x.shape.size()), "slice");
   const int64_t start = node.attrs.get_int("start"), length = node.attrs.get_int("length");
+  const int64_t step = node.attrs.has("step") ? node.attrs.get_int("step") : 1;
   int64_t outer, inner;
   split_axis(x.shape, axis, &outer, &inner);
   const int64_t len = x.shape[axis];
   for (int64_t o = 0; o < outer; o++)
     for (int64_t k = 0; k < length; k++)
       for (int64_t i = 0; i < inner; i++)
-        out[0].data[(o * length + k) * inner + i] = x.data[(o * len + start + k) * inner + i];
+        out[0].data[(o * length + k) * inner + i] =
+            x.data[(o * len + start + k * step) * inner + i];
   return out;
 }
 
