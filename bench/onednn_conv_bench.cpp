@@ -37,6 +37,8 @@
 #include "bench/peak_probe.h"
 #include "bench/stats.h"
 #include "ir/errors.h"
+#include "passes/pretransform_winograd.h"
+#include "passes/select_algorithm.h"
 
 namespace {
 
@@ -171,10 +173,16 @@ kiln::ir::Graph conv_graph(const ConvLayer &l, const LayerData &d, const std::st
   a.set("kernel", std::vector<int64_t>{l.k, l.k});
   a.set("stride", std::vector<int64_t>{l.stride, l.stride});
   a.set("padding", std::vector<int64_t>{l.pad, l.pad, l.pad, l.pad});
-  a.set("algorithm", algorithm);
+  if (algorithm != "auto") a.set("algorithm", algorithm);
   int node = g.add_node("conv2d", "conv", {x, w, b}, a);
   g.mark_output(g.node(node).outputs[0]);
-  return g;
+  // As `kiln compile` builds it: "auto" is the cost model's choice, and a
+  // Winograd conv gets its filter transformed at compile time.
+  std::vector<kiln::passes::AlgorithmChoice> choices;
+  g = kiln::passes::select_algorithm(g, kiln::passes::ConvAlgoOptions{}, &choices);
+  for (const auto &c : choices)
+    std::fprintf(stderr, "  kiln algorithm: %s (%s)\n", c.algorithm.c_str(), c.reason.c_str());
+  return kiln::passes::pretransform_winograd(g);
 }
 
 // oneDNN: one convolution primitive with its inputs in the layouts it chose.

@@ -1,6 +1,6 @@
 #include "passes/eliminate_dead_nodes.h"
 
-#include "passes/graph_rebuild.h"
+#include "ir/graph_rebuild.h"
 
 namespace kiln::passes {
 
@@ -14,7 +14,7 @@ ir::Graph eliminate_dead_nodes(const ir::Graph &g) {
     if (keep[i])
       for (int v : g.nodes[i].inputs) needed[v] = true;
   }
-  return compact_graph(g, keep);
+  return ir::compact_graph(g, keep);
 }
 
 }  // namespace kiln::passes

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "passes/graph_rebuild.h"
+#include "ir/graph_rebuild.h"
 
 namespace kiln::passes {
 
@@ -19,10 +19,10 @@ ir::Graph eliminate_identity(const ir::Graph &input) {
     bool is_output = std::count(g.outputs.begin(), g.outputs.end(), to) > 0;
     bool from_is_output = std::count(g.outputs.begin(), g.outputs.end(), from) > 0;
     if (is_output && (g.value(from).kind != ir::ValueKind::Activation || from_is_output)) continue;
-    replace_uses(g, to, from);
+    ir::replace_uses(g, to, from);
     keep[i] = false;
   }
-  return compact_graph(g, keep);
+  return ir::compact_graph(g, keep);
 }
 
 }  // namespace kiln::passes

@@ -3,7 +3,7 @@
 
 #include <cmath>
 
-#include "passes/graph_rebuild.h"
+#include "ir/graph_rebuild.h"
 
 namespace kiln::passes {
 
@@ -75,10 +75,10 @@ ir::Graph fold_batchnorm(const ir::Graph &input) {
     if (!foldable(g, bn, uses)) continue;
     int layer_out = bn.inputs[0], bn_out = bn.outputs[0];
     fold_into(g, g.value(layer_out).producer, bn);
-    replace_uses(g, bn_out, layer_out);  // readers of the batch norm now read the layer
+    ir::replace_uses(g, bn_out, layer_out);  // readers of the batch norm now read the layer
     keep[i] = false;
   }
-  return compact_graph(g, keep);
+  return ir::compact_graph(g, keep);
 }
 
 }  // namespace kiln::passes

@@ -1,6 +1,6 @@
 #include "passes/fold_constants.h"
 
-#include "passes/graph_rebuild.h"
+#include "ir/graph_rebuild.h"
 #include "reference/interpreter.h"
 
 namespace kiln::passes {
@@ -32,7 +32,7 @@ ir::Graph fold_constants(const ir::Graph &input) {
     }
     keep[i] = false;
   }
-  return compact_graph(g, keep);
+  return ir::compact_graph(g, keep);
 }
 
 }  // namespace kiln::passes

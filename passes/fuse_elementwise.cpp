@@ -4,7 +4,7 @@
 #include <map>
 
 #include "ir/ops/fused_elementwise.h"
-#include "passes/graph_rebuild.h"
+#include "ir/graph_rebuild.h"
 
 namespace kiln::passes {
 
@@ -133,7 +133,7 @@ ir::Graph fuse_elementwise(const ir::Graph &input) {
     fused.attrs = ir::Attrs{};
     fused.attrs.set("program", ir::ops::print_program(b.program));
   }
-  return compact_graph(g, keep);
+  return ir::compact_graph(g, keep);
 }
 
 }  // namespace kiln::passes

@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "ir/ops/epilogue.h"
-#include "passes/graph_rebuild.h"
+#include "ir/graph_rebuild.h"
 
 namespace kiln::passes {
 
@@ -74,7 +74,7 @@ void absorb(ir::Graph &g, Uses &uses, int layer_id, int reader_id, Step step) {
     layer.attrs.set("has_residual", int64_t{1});
     std::replace(uses.readers[r].begin(), uses.readers[r].end(), reader_id, layer_id);
   }
-  replace_uses(g, w, v);  // a graph output keeps its name
+  ir::replace_uses(g, w, v);  // a graph output keeps its name
   uses.readers[v] = std::move(uses.readers[w]);
   uses.readers[w].clear();
   uses.is_output[v] = uses.is_output[w];
@@ -98,7 +98,7 @@ ir::Graph fuse_epilogue(const ir::Graph &input) {
       keep[reader] = false;
     }
   }
-  return compact_graph(g, keep);
+  return ir::compact_graph(g, keep);
 }
 
 }  // namespace kiln::passes

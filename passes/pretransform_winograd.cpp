@@ -4,7 +4,7 @@
 #include <cstdio>
 
 #include "ir/ops/winograd.h"
-#include "passes/graph_rebuild.h"
+#include "ir/graph_rebuild.h"
 
 namespace kiln::passes {
 
@@ -76,7 +76,7 @@ ir::Graph pretransform_winograd(const ir::Graph &input, std::vector<std::string>
                      " pretransformed: their weights grow from " + mib(before) + " to " +
                      mib(after) + " (+" + mib(after - before) + " in the library)");
   // Drops the original weights nothing reads any more.
-  return compact_graph(g, std::vector<bool>(g.nodes.size(), true));
+  return ir::compact_graph(g, std::vector<bool>(g.nodes.size(), true));
 }
 
 }  // namespace kiln::passes

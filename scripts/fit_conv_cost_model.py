@@ -86,7 +86,7 @@ def main():
     out = []
     out.append("// The conv2d cost model's constants (passes/conv_cost_model.h), fitted to")
     out.append("// timings on this machine. Produced by:")
-    out.append("//   build/bench/conv_algo_table > bench/conv_algo_table.runN.jsonl   (N = 1, 2: two runs)")
+    out.append("//   build/bench/conv_algo_table > bench/conv_algo_table.runN.jsonl   (one file per run)")
     out.append("//   scripts/fit_conv_cost_model.py %s > passes/conv_cost_constants.cpp" % " ".join(sys.argv[1:]))
     machine = "%s, %d threads, %s" % (cpu_name(), head["threads"], head["isa"])
     out.append("// Machine: %s; measured %s; FMA peak %.1f GFLOP/s." % (machine, head["date"], head["peak_gflops"]))

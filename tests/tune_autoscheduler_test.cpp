@@ -31,7 +31,7 @@ const char *kModel = R"({
   "weights": {"init": "he", "seed": 5},
   "nodes": [
     {"name": "conv", "type": "conv2d", "inputs": ["image"], "filters": 8, "kernel": 3,
-     "padding": "same", "activation": "relu"},
+     "padding": "same", "activation": "relu", "algorithm": "direct"},
     {"name": "flat", "type": "flatten", "inputs": ["conv"]},
     {"name": "fc", "type": "dense", "inputs": ["flat"], "units": 10}
   ],

@@ -103,6 +103,10 @@ KnobSpace knob_space(const KernelDesc &k, const Halide::Target &target) {
   if (k.op == "conv2d") {
     if (conv_view(k).whole_input)
       return s.why_not = "a conv covering its input (lowered as dense)", s;
+    // Its weight input is already the transformed filter (pretransform-winograd):
+    // no other algorithm or schedule template can read it.
+    if (k.attrs.has("weights_pretransformed") && k.attrs.get_int("weights_pretransformed") != 0)
+      return s.why_not = "a Winograd conv with its filter transformed at compile time", s;
     s.family = "conv2d";
     s.algorithms = conv_algorithms_for(k);
     s.knobs = {{"vector_width", {4, 8, 16}},

@@ -14,7 +14,7 @@
 #include "frontend/json/layer_builder.h"
 #include "frontend/weights_file.h"
 #include "ir/errors.h"
-#include "passes/graph_rebuild.h"
+#include "ir/graph_rebuild.h"
 
 namespace kiln::frontend {
 
@@ -232,7 +232,7 @@ class SpecBuilder {
     std::vector<bool> training = needed_by(training_outputs_);
     std::vector<bool> keep(g.nodes.size());
     for (size_t i = 0; i < keep.size(); i++) keep[i] = inference[i] || !training[i];
-    spec_.graph = passes::compact_graph(g, keep);
+    spec_.graph = ir::compact_graph(g, keep);
   }
 
   // A sequential list, each layer reading the previous output; returns the last.

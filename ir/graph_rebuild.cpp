@@ -1,18 +1,18 @@
-#include "passes/graph_rebuild.h"
+#include "ir/graph_rebuild.h"
 
-namespace kiln::passes {
+namespace kiln::ir {
 
-ir::Graph compact_graph(const ir::Graph &g, const std::vector<bool> &keep_node) {
+Graph compact_graph(const Graph &g, const std::vector<bool> &keep_node) {
   std::vector<bool> used(g.values.size(), false);
   for (int id : g.inputs) used[id] = true;
   for (int id : g.outputs) used[id] = true;
-  for (const ir::Update &u : g.updates) used[u.param] = used[u.value] = true;
+  for (const Update &u : g.updates) used[u.param] = used[u.value] = true;
   for (size_t i = 0; i < g.nodes.size(); i++) {
     if (!keep_node[i]) continue;
     for (int v : g.nodes[i].inputs) used[v] = true;
     for (int v : g.nodes[i].outputs) used[v] = true;
   }
-  ir::Graph out;
+  Graph out;
   out.name = g.name;
   std::vector<int> remap(g.values.size(), -1);
   std::vector<int> node_remap(g.nodes.size(), -1);
@@ -35,15 +35,15 @@ ir::Graph compact_graph(const ir::Graph &g, const std::vector<bool> &keep_node) 
   }
   for (int id : g.inputs) out.inputs.push_back(remap[id]);
   for (int id : g.outputs) out.outputs.push_back(remap[id]);
-  for (const ir::Update &u : g.updates) out.updates.push_back({remap[u.param], remap[u.value]});
+  for (const Update &u : g.updates) out.updates.push_back({remap[u.param], remap[u.value]});
   return out;
 }
 
-void replace_uses(ir::Graph &g, int from, int to) {
+void replace_uses(Graph &g, int from, int to) {
   for (ir::Node &n : g.nodes)
     for (int &v : n.inputs)
       if (v == from) v = to;
-  for (ir::Update &u : g.updates)
+  for (Update &u : g.updates)
     if (u.value == from) u.value = to;
   bool renamed = false;
   for (int &v : g.outputs)
@@ -54,4 +54,4 @@ void replace_uses(ir::Graph &g, int from, int to) {
     }
 }
 
-}  // namespace kiln::passes
+}  // namespace kiln::ir
