@@ -38,7 +38,7 @@ struct ConvFeatures {
 ConvFeatures conv_features(const ir::Attrs &conv_attrs, const ir::Shape &input);
 
 // The lowering path an algorithm takes for these features, e.g.
-// "direct_pointwise", "im2col_gemm" or plain "direct"; the key of its fit.
+// "direct_pointwise", "direct_strided_pointwise", "im2col_gemm" or plain "direct"; the key of its fit.
 std::string conv_variant(const std::string &algorithm, const ConvFeatures &f);
 
 struct VariantFit {
