@@ -82,4 +82,22 @@ inline std::string check_conv_algorithm(const ConvCase &c, const std::string &al
   return k.schedule;
 }
 
+// The body of the parameterized algorithm tests: `c` under `algorithm`
+// matches the reference and its schedule mentions `schedule_marker`. A
+// Halide::Error is not a std::exception, so gtest would lose its message.
+inline void expect_conv_algorithm(const ConvCase &c, const std::string &algorithm,
+                                  const std::string &schedule_marker) {
+  try {
+    std::string schedule = check_conv_algorithm(c, algorithm);
+    EXPECT_NE(schedule.find(schedule_marker), std::string::npos) << schedule;
+  } catch (const Halide::Error &e) {
+    FAIL() << c.name << ": Halide error: " << e.what();
+  }
+}
+
+// Test names from the cases' names.
+inline std::string conv_case_name(const ::testing::TestParamInfo<ConvCase> &info) {
+  return info.param.name;
+}
+
 }  // namespace kiln::testing

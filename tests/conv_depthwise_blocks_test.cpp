@@ -78,18 +78,11 @@ std::vector<ConvCase> block_cases() {
 class DepthwiseBlocksTest : public ::testing::TestWithParam<ConvCase> {};
 
 TEST_P(DepthwiseBlocksTest, MatchesReference) {
-  try {
-    std::string schedule = testing::check_conv_algorithm(GetParam(), "depthwise");
-    EXPECT_NE(schedule.find("conv depthwise"), std::string::npos) << schedule;
-  } catch (const Halide::Error &e) {
-    FAIL() << GetParam().name << ": Halide error: " << e.what();
-  }
+  testing::expect_conv_algorithm(GetParam(), "depthwise", "conv depthwise");
 }
 
 INSTANTIATE_TEST_SUITE_P(Conv, DepthwiseBlocksTest, ::testing::ValuesIn(block_cases()),
-                         [](const ::testing::TestParamInfo<ConvCase> &info) {
-                           return info.param.name;
-                         });
+                         testing::conv_case_name);
 
 // The direct conv's row-band task order (codegen/schedules/conv_schedule.cpp:
 // a map too large for flat rows, input larger than the weights) is the loop

@@ -68,18 +68,11 @@ std::vector<ConvCase> depthwise_cases() {
 class DepthwiseTest : public ::testing::TestWithParam<ConvCase> {};
 
 TEST_P(DepthwiseTest, MatchesReference) {
-  try {
-    std::string schedule = testing::check_conv_algorithm(GetParam(), "depthwise");
-    EXPECT_NE(schedule.find("conv depthwise"), std::string::npos) << schedule;
-  } catch (const Halide::Error &e) {
-    FAIL() << GetParam().name << ": Halide error: " << e.what();
-  }
+  testing::expect_conv_algorithm(GetParam(), "depthwise", "conv depthwise");
 }
 
 INSTANTIATE_TEST_SUITE_P(Conv, DepthwiseTest, ::testing::ValuesIn(depthwise_cases()),
-                         [](const ::testing::TestParamInfo<ConvCase> &info) {
-                           return info.param.name;
-                         });
+                         testing::conv_case_name);
 
 // The attribute is checked before lowering: depthwise needs groups == channels.
 TEST(DepthwiseSchedule, RejectsOrdinaryConv) {
