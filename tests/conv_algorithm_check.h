@@ -100,4 +100,28 @@ inline std::string conv_case_name(const ::testing::TestParamInfo<ConvCase> &info
   return info.param.name;
 }
 
+// Edge cases of a 3x3 stride-1 conv for the Winograd kernels: sizes that do
+// not divide the tiles, padding modes, batch, no bias, tails, epilogues.
+inline std::vector<ConvCase> winograd_cases() {
+  auto same = std::make_pair("padding", ir::AttrValue(std::string("same")));
+  return {
+      // Sizes that do not divide the tiles; channels not a multiple of the vector.
+      conv_case("odd_7x9_same", {1, 3, 7, 9}, 5, 3, 3, {same}),
+      conv_case("valid_9x7", {1, 5, 9, 7}, 6, 3, 3),
+      // A 1x1 output: one tile, mostly dropped.
+      conv_case("out_1x1", {1, 4, 3, 3}, 3, 3, 3),
+      conv_case("batch3_same", {3, 6, 10, 11}, 7, 3, 3, {same}),
+      conv_case("reflect", {1, 4, 9, 13}, 5, 3, 3,
+                {same, {"padding_mode", std::string("reflect")}}),
+      conv_case("replicate", {2, 3, 11, 6}, 4, 3, 3,
+                {same, {"padding_mode", std::string("replicate")}}),
+      conv_case("pads_asym", {1, 3, 8, 10}, 4, 3, 3, {{"padding", conv_ints{2, 0, 1, 2}}}),
+      conv_case("no_bias", {1, 9, 12, 12}, 10, 3, 3, {same, {"use_bias", int64_t{0}}}),
+      // Several GEMM tile blocks, channel blocks and tasks, with tails.
+      conv_case("blocks_37x29", {1, 20, 37, 29}, 40, 3, 3, {same}),
+      with_epilogue(conv_case("epi", {2, 5, 13, 9}, 11, 3, 3, {same}), "relu", true, "relu"),
+      with_epilogue(conv_case("epi_tanh", {1, 6, 10, 10}, 6, 3, 3), "tanh", false, "none"),
+  };
+}
+
 }  // namespace kiln::testing

@@ -85,25 +85,11 @@ std::vector<reference::Tensor> inputs_after(const testing::OneNode &before,
 }
 
 std::vector<ConvCase> cases() {
-  auto same = std::make_pair("padding", ir::AttrValue(std::string("same")));
-  return {
-      conv_case("odd_7x9_same", {1, 3, 7, 9}, 5, 3, 3, {same}),
-      conv_case("valid_9x7", {1, 5, 9, 7}, 6, 3, 3),
-      conv_case("out_1x1", {1, 4, 3, 3}, 3, 3, 3),
-      conv_case("batch3_same", {3, 6, 10, 11}, 7, 3, 3, {same}),
-      conv_case("reflect", {1, 4, 9, 13}, 5, 3, 3,
-                {same, {"padding_mode", std::string("reflect")}}),
-      conv_case("replicate", {2, 3, 11, 6}, 4, 3, 3,
-                {same, {"padding_mode", std::string("replicate")}}),
-      conv_case("pads_asym", {1, 3, 8, 10}, 4, 3, 3, {{"padding", conv_ints{2, 0, 1, 2}}}),
-      conv_case("no_bias", {1, 9, 12, 12}, 10, 3, 3, {same, {"use_bias", int64_t{0}}}),
-      // Channels past a GEMM register block (a K tail) and several tasks.
-      conv_case("blocks_37x29", {1, 20, 37, 29}, 40, 3, 3, {same}),
-      conv_case("wide_k_14x14", {1, 16, 14, 14}, 70, 3, 3, {same}),
-      testing::with_epilogue(conv_case("epi", {2, 5, 13, 9}, 11, 3, 3, {same}), "relu", true,
-                             "relu"),
-      testing::with_epilogue(conv_case("epi_tanh", {1, 6, 10, 10}, 6, 3, 3), "tanh", false, "none"),
-  };
+  std::vector<ConvCase> all = testing::winograd_cases();
+  // Output channels past a GEMM register block (a K tail).
+  all.push_back(conv_case("wide_k_14x14", {1, 16, 14, 14}, 70, 3, 3,
+                          {{"padding", ir::AttrValue(std::string("same"))}}));
+  return all;
 }
 
 class PretransformedConv : public ::testing::TestWithParam<std::tuple<ConvCase, int>> {};
