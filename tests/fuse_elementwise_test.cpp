@@ -22,84 +22,17 @@
 #include "ir/verifier.h"
 #include "passes/pass_manager.h"
 #include "reference/interpreter.h"
+#include "tests/graph_builder.h"
 #include "tests/library_test_util.h"
 #include "tests/test_util.h"
 
 namespace kiln {
 namespace {
 
-std::vector<float> random_values(int64_t n, unsigned seed, float lo, float hi) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> dist(lo, hi);
-  std::vector<float> v(n);
-  for (auto &x : v) x = dist(rng);
-  return v;
-}
-
-// Builds small graphs by name: every helper returns the new value's id.
-struct Builder {
-  ir::Graph g;
-  unsigned seed = 1;
-
-  explicit Builder(const std::string &name) { g.name = name; }
-
-  int input(const std::string &name, ir::Shape shape) {
-    return g.add_input(name, {ir::DType::F32, shape});
-  }
-  int param(const std::string &name, ir::Shape shape, float lo = -1, float hi = 1) {
-    return g.add_param(name, {ir::DType::F32, shape},
-                       random_values(ir::numel(shape), seed++, lo, hi));
-  }
-  int node(const std::string &op, const std::string &name, std::vector<int> in,
-           const ir::Attrs &a = {}) {
-    return g.nodes[g.add_node(op, name, std::move(in), a)].outputs[0];
-  }
-  // A 1x1 conv to `filters` channels without a bias.
-  int conv(const std::string &name, int x, int64_t filters) {
-    int64_t c = g.value(x).type.shape[1];
-    ir::Attrs a;
-    a.set("filters", filters);
-    a.set("kernel", std::vector<int64_t>{1, 1});
-    a.set("use_bias", int64_t{0});
-    return node("conv2d", name, {x, param(name + ".weight", {filters, c, 1, 1})}, a);
-  }
-  int batch_norm(const std::string &name, int x) {
-    int64_t c = g.value(x).type.shape[1];
-    ir::Attrs a;
-    a.set("epsilon", 1e-3);
-    return node("batch_norm", name,
-                {x, param(name + ".gamma", {c}, 0.5f, 1.5f), param(name + ".beta", {c}),
-                 param(name + ".mean", {c}), param(name + ".var", {c}, 0.2f, 2.0f)},
-                a);
-  }
-  void output(int v) { g.mark_output(v); }
-};
-
-std::vector<reference::Tensor> random_inputs(const ir::Graph &g) {
-  std::vector<reference::Tensor> inputs;
-  unsigned seed = 99;
-  for (int id : g.inputs)
-    inputs.emplace_back(g.value(id).type.shape,
-                        random_values(g.value(id).type.numel(), seed++, -2, 2));
-  return inputs;
-}
-
-void expect_close(const std::vector<reference::Tensor> &got,
-                  const std::vector<reference::Tensor> &want, double tol) {
-  ASSERT_EQ(got.size(), want.size());
-  for (size_t i = 0; i < want.size(); i++) {
-    ASSERT_EQ(got[i].shape, want[i].shape);
-    for (int64_t k = 0; k < want[i].numel(); k++)
-      ASSERT_NEAR(got[i].data[k], want[i].data[k], tol * (1 + std::fabs(want[i].data[k])))
-          << "output " << i << " element " << k;
-  }
-}
-
-void expect_same_numbers(const ir::Graph &before, const ir::Graph &after) {
-  ASSERT_TRUE(ir::verify(after).empty()) << ir::verify(after)[0];
-  auto inputs = random_inputs(before);
-  expect_close(reference::run_graph(after, inputs), reference::run_graph(before, inputs), 1e-5);
-}
+using testing::expect_close;
+using testing::expect_same_numbers;
+using testing::GraphBuilder;
+using testing::random_inputs;
 
 void expect_unchanged(const ir::Graph &g) {
   EXPECT_EQ(ir::print_graph(passes::fuse_elementwise(g)), ir::print_graph(g));
@@ -115,10 +48,10 @@ int count_op(const ir::Graph &g, const std::string &op) {
 // follows no conv, so fold-batchnorm leaves it; here it becomes a per-channel
 // scale and shift in the same kernel as the relu.
 ir::Graph bn_relu_conv(ir::Shape shape) {
-  Builder b("pre");
+  GraphBuilder b("pre");
   int x = b.input("x", shape);
   int r = b.node("relu", "relu", {b.batch_norm("bn", x)});
-  b.output(b.conv("conv", r, 2));
+  b.output(b.conv("conv", r, 2, 1, false));
   return b.g;
 }
 
@@ -144,7 +77,7 @@ TEST(FuseElementwise, BatchNormReluBecomesScaleShiftRelu) {
 // A small DAG: s = a + b feeds a relu and a sigmoid, which are added and
 // passed through tanh. Every intermediate has readers only inside the group.
 ir::Graph diamond(ir::Shape shape = {2, 3, 5}) {
-  Builder b("diamond");
+  GraphBuilder b("diamond");
   int a = b.input("a", shape), c = b.input("b", shape);
   int s = b.node("add", "sum", {a, c});
   int m = b.node("add", "mix", {b.node("relu", "r", {s}), b.node("sigmoid", "g", {s})});
@@ -169,7 +102,7 @@ TEST(FuseElementwise, DiamondBecomesOneNode) {
 // An intermediate that is a graph output, or that a non-elementwise node
 // reads, ends a group: it is not computed twice.
 TEST(FuseElementwise, IntermediateReadOutsideEndsTheGroup) {
-  Builder b("t");
+  GraphBuilder b("t");
   int a = b.input("a", {1, 2, 3, 3});
   int s = b.node("add", "sum", {a, a});
   int r = b.node("relu", "r", {s});
@@ -195,7 +128,7 @@ TEST(FuseElementwise, IntermediateReadOutsideEndsTheGroup) {
 // Activations keep their attributes; sub, mul and div fuse like add, but a
 // broadcasting operand keeps its node apart.
 TEST(FuseElementwise, AttributesAndOtherBinaryOps) {
-  Builder b("t");
+  GraphBuilder b("t");
   int x = b.input("x", {2, 6}), y = b.input("y", {2, 6}), row = b.input("row", {6});
   ir::Attrs alpha;
   alpha.set("alpha", 0.2);
@@ -220,12 +153,12 @@ TEST(FuseElementwise, AttributesAndOtherBinaryOps) {
 }
 
 TEST(FuseElementwise, SingleNodesAndOtherOpsStay) {
-  Builder single("single");
+  GraphBuilder single("single");
   int in = single.input("x", {2, 4});
   single.output(single.node("softmax", "sm", {single.node("relu", "r", {in})}));
   expect_unchanged(single.g);
   // A batch norm with activation statistics is no scale and shift.
-  Builder b("stats");
+  GraphBuilder b("stats");
   int x = b.input("x", {1, 2, 3});
   int mean = b.input("mean", {2});
   ir::Attrs eps;

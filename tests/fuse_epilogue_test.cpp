@@ -22,83 +22,13 @@
 #include "passes/fold_batchnorm.h"
 #include "passes/pass_manager.h"
 #include "reference/interpreter.h"
+#include "tests/graph_builder.h"
 
 namespace kiln {
 namespace {
 
-std::vector<float> random_values(int64_t n, unsigned seed, float lo, float hi) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> dist(lo, hi);
-  std::vector<float> v(n);
-  for (auto &x : v) x = dist(rng);
-  return v;
-}
-
-// Builds small graphs by name: every helper returns the new value's id.
-struct Builder {
-  ir::Graph g;
-  unsigned seed = 1;
-
-  explicit Builder(const std::string &name) { g.name = name; }
-
-  int input(const std::string &name, ir::Shape shape) {
-    return g.add_input(name, {ir::DType::F32, shape});
-  }
-  int param(const std::string &name, ir::Shape shape, float lo = -1, float hi = 1) {
-    int64_t n = ir::numel(shape);
-    return g.add_param(name, {ir::DType::F32, shape}, random_values(n, seed++, lo, hi));
-  }
-  int node(const std::string &op, const std::string &name, std::vector<int> in,
-           const ir::Attrs &a = {}) {
-    return g.nodes[g.add_node(op, name, std::move(in), a)].outputs[0];
-  }
-  // A 3x3 'same' conv to `filters` channels, with or without a bias.
-  int conv(const std::string &name, int x, int64_t filters, bool bias = true) {
-    int64_t c = g.value(x).type.shape[1];
-    ir::Attrs a;
-    a.set("filters", filters);
-    a.set("kernel", std::vector<int64_t>{3, 3});
-    a.set("padding", std::string("same"));
-    a.set("use_bias", int64_t{bias});
-    std::vector<int> in = {x, param(name + ".weight", {filters, c, 3, 3})};
-    if (bias) in.push_back(param(name + ".bias", {filters}));
-    return node("conv2d", name, in, a);
-  }
-  int dense(const std::string &name, int x, int64_t units) {
-    ir::Attrs a;
-    a.set("units", units);
-    int64_t k = g.value(x).type.shape[1];
-    return node("dense", name,
-                {x, param(name + ".weight", {units, k}), param(name + ".bias", {units})}, a);
-  }
-  int batch_norm(const std::string &name, int x) {
-    int64_t c = g.value(x).type.shape[1];
-    ir::Attrs a;
-    a.set("epsilon", 1e-3);
-    return node("batch_norm", name,
-                {x, param(name + ".gamma", {c}, 0.5f, 1.5f), param(name + ".beta", {c}),
-                 param(name + ".mean", {c}), param(name + ".var", {c}, 0.2f, 2.0f)},
-                a);
-  }
-  void output(int v) { g.mark_output(v); }
-};
-
-void expect_same_numbers(const ir::Graph &before, const ir::Graph &after, double tol = 1e-5) {
-  ASSERT_TRUE(ir::verify(after).empty()) << ir::verify(after)[0];
-  std::vector<reference::Tensor> inputs;
-  unsigned seed = 99;
-  for (int id : before.inputs)
-    inputs.emplace_back(before.value(id).type.shape,
-                        random_values(before.value(id).type.numel(), seed++, -2, 2));
-  auto a = reference::run_graph(before, inputs), b = reference::run_graph(after, inputs);
-  ASSERT_EQ(a.size(), b.size());
-  for (size_t i = 0; i < a.size(); i++) {
-    ASSERT_EQ(a[i].shape, b[i].shape);
-    for (int64_t k = 0; k < a[i].numel(); k++)
-      ASSERT_NEAR(b[i].data[k], a[i].data[k], tol * (1 + std::fabs(a[i].data[k])))
-          << "output " << i << " element " << k;
-  }
-}
+using testing::expect_same_numbers;
+using testing::GraphBuilder;
 
 // The pass leaves `g` as it is, to the printed character.
 void expect_unchanged(const ir::Graph &g) {
@@ -106,9 +36,9 @@ void expect_unchanged(const ir::Graph &g) {
 }
 
 TEST(FuseEpilogue, ConvRelu) {
-  Builder b("t");
+  GraphBuilder b("t");
   int x = b.input("x", {1, 2, 4, 4});
-  int c = b.conv("conv", x, 3);
+  int c = b.conv("conv", x, 3, 3, true);
   b.node("max_pool2d", "pool", {b.node("relu", "act", {c})}, [] {
     ir::Attrs a;
     a.set("kernel", std::vector<int64_t>{2, 2});
@@ -132,7 +62,7 @@ TEST(FuseEpilogue, ConvRelu) {
 }
 
 TEST(FuseEpilogue, DenseTanhGraphOutputKeepsItsName) {
-  Builder b("t");
+  GraphBuilder b("t");
   int x = b.input("x", {2, 5});
   b.output(b.node("tanh", "out", {b.dense("fc", x, 3)}));
   ir::Graph fused = passes::fuse_epilogue(b.g);
@@ -149,9 +79,9 @@ TEST(FuseEpilogue, DenseTanhGraphOutputKeepsItsName) {
 }
 
 TEST(FuseEpilogue, ConvBatchNormReluAfterFoldBatchnorm) {
-  Builder b("t");
+  GraphBuilder b("t");
   int x = b.input("x", {1, 3, 5, 5});
-  int c = b.conv("conv", x, 4, /*bias=*/false);
+  int c = b.conv("conv", x, 4, 3, /*bias=*/false);
   b.output(b.node("relu", "act", {b.batch_norm("bn", c)}));
   ir::Graph fused = passes::fuse_epilogue(passes::fold_batchnorm(b.g));
   EXPECT_EQ(ir::print_graph(fused),
@@ -170,10 +100,10 @@ TEST(FuseEpilogue, ConvBatchNormReluAfterFoldBatchnorm) {
 // x -> conv_a -> relu -> conv_b -> add(shortcut x) -> relu: the tail of a
 // ResNet basic block becomes two convs.
 ir::Graph basic_block(bool shortcut_first) {
-  Builder b("block");
+  GraphBuilder b("block");
   int x = b.input("x", {1, 4, 6, 6});
-  int a = b.node("relu", "relu_a", {b.conv("conv_a", x, 4)});
-  int c = b.conv("conv_b", a, 4, /*bias=*/false);
+  int a = b.node("relu", "relu_a", {b.conv("conv_a", x, 4, 3, true)});
+  int c = b.conv("conv_b", a, 4, 3, /*bias=*/false);
   int sum = b.node("add", "sum", shortcut_first ? std::vector<int>{x, c} : std::vector<int>{c, x});
   b.output(b.node("relu", "out", {sum}));
   return b.g;
@@ -221,7 +151,7 @@ TEST(FuseEpilogue, ResNetBasicBlockTail) {
 
 // Every step at once, with a parameter as the residual: sigmoid, + R, tanh.
 TEST(FuseEpilogue, ActivationResidualParameterAndPostActivation) {
-  Builder b("t");
+  GraphBuilder b("t");
   int x = b.input("x", {3, 4});
   int r = b.param("r", {3, 2});
   int s = b.node("sigmoid", "s", {b.dense("fc", x, 2)});
@@ -245,10 +175,10 @@ TEST(FuseEpilogue, ActivationResidualParameterAndPostActivation) {
 // it as a residual (it is not yet computed), but the projection conv takes
 // the body as its own.
 TEST(FuseEpilogue, ResidualMustBeComputedBeforeTheLayer) {
-  Builder b("t");
+  GraphBuilder b("t");
   int x = b.input("x", {1, 2, 5, 5});
-  int body = b.conv("body", x, 3);
-  int proj = b.conv("proj", x, 3);
+  int body = b.conv("body", x, 3, 3, true);
+  int proj = b.conv("proj", x, 3, 3, true);
   b.output(b.node("relu", "out", {b.node("add", "sum", {body, proj})}));
   ir::Graph fused = passes::fuse_epilogue(b.g);
   EXPECT_EQ(ir::print_graph(fused),
@@ -270,30 +200,30 @@ TEST(FuseEpilogue, ResidualMustBeComputedBeforeTheLayer) {
 
   // The other addend is produced after the conv by a node that is no layer:
   // nothing fuses.
-  Builder late("t");
+  GraphBuilder late("t");
   int in = late.input("x", {1, 2, 5, 5});
-  int c = late.conv("conv", in, 2);
+  int c = late.conv("conv", in, 2, 3, true);
   int after = late.node("sigmoid", "after", {in});
   late.output(late.node("add", "sum", {c, after}));
   expect_unchanged(late.g);
 }
 
 TEST(FuseEpilogue, TwoReadersDoNotFuse) {
-  Builder b("t");
+  GraphBuilder b("t");
   int x = b.input("x", {1, 2, 4, 4});
-  int c = b.conv("conv", x, 2);
+  int c = b.conv("conv", x, 2, 3, true);
   b.output(b.node("relu", "r", {c}));
   b.output(b.node("sigmoid", "s", {c}));
   expect_unchanged(b.g);
 
-  Builder twice("t");  // add(conv, conv): two reads of one value
-  int y = twice.conv("conv", twice.input("x", {1, 2, 4, 4}), 2);
+  GraphBuilder twice("t");  // add(conv, conv): two reads of one value
+  int y = twice.conv("conv", twice.input("x", {1, 2, 4, 4}), 2, 3, true);
   twice.output(twice.node("add", "sum", {y, y}));
   expect_unchanged(twice.g);
 
-  Builder after_add("t");  // the add's output is read twice: post_activation stays out
+  GraphBuilder after_add("t");  // the add's output is read twice: post_activation stays out
   int in = after_add.input("x", {1, 2, 4, 4});
-  int sum = after_add.node("add", "sum", {after_add.conv("conv", in, 2), in});
+  int sum = after_add.node("add", "sum", {after_add.conv("conv", in, 2, 3, true), in});
   after_add.output(after_add.node("relu", "r", {sum}));
   after_add.output(after_add.node("tanh", "t", {sum}));
   ir::Graph fused = passes::fuse_epilogue(after_add.g);
@@ -303,16 +233,16 @@ TEST(FuseEpilogue, TwoReadersDoNotFuse) {
 }
 
 TEST(FuseEpilogue, GraphOutputInTheMiddleDoesNotFuse) {
-  Builder b("t");
+  GraphBuilder b("t");
   int x = b.input("x", {1, 2, 4, 4});
-  int c = b.conv("conv", x, 2);
+  int c = b.conv("conv", x, 2, 3, true);
   b.output(c);
   b.output(b.node("relu", "r", {c}));
   expect_unchanged(b.g);
 
-  Builder mid("t");  // the activation is an output: the residual add stays out
+  GraphBuilder mid("t");  // the activation is an output: the residual add stays out
   int in = mid.input("x", {1, 2, 4, 4});
-  int r = mid.node("relu", "r", {mid.conv("conv", in, 2)});
+  int r = mid.node("relu", "r", {mid.conv("conv", in, 2, 3, true)});
   mid.output(r);
   mid.output(mid.node("add", "sum", {r, in}));
   ir::Graph fused = passes::fuse_epilogue(mid.g);
@@ -325,9 +255,9 @@ TEST(FuseEpilogue, GraphOutputInTheMiddleDoesNotFuse) {
 // One activation per slot: a second activation before any residual, or a
 // third after post_activation, stays a node of its own.
 TEST(FuseEpilogue, OneActivationPerSlot) {
-  Builder b("t");
+  GraphBuilder b("t");
   int x = b.input("x", {1, 2, 4, 4});
-  int r = b.node("relu", "r", {b.conv("conv", x, 2)});
+  int r = b.node("relu", "r", {b.conv("conv", x, 2, 3, true)});
   b.output(b.node("sigmoid", "s", {r}));
   ir::Graph fused = passes::fuse_epilogue(b.g);
   ASSERT_EQ(fused.nodes.size(), 2u);
@@ -335,7 +265,7 @@ TEST(FuseEpilogue, OneActivationPerSlot) {
   expect_same_numbers(b.g, fused);
 
   ir::Graph block = basic_block(false);
-  Builder more("t");
+  GraphBuilder more("t");
   more.g = block;
   more.output(more.node("tanh", "t", {block.outputs[0]}));
   more.g.outputs.erase(more.g.outputs.begin());
@@ -363,7 +293,7 @@ TEST(FuseEpilogue, RunsInTheOptimizationLevels) {
 
 // The shape rule checks the residual; its messages say what is wrong.
 TEST(FuseEpilogue, ShapeRuleChecksTheResidual) {
-  Builder b("t");
+  GraphBuilder b("t");
   int x = b.input("x", {1, 2, 4, 4});
   int w = b.param("w", {3, 2, 3, 3});
   ir::Attrs a;

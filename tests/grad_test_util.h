@@ -184,6 +184,15 @@ inline int expect_compiled_matches_reference(const GradProblem &p, double tol = 
   return checked;
 }
 
+// A gradient rule's whole check: the analytic gradients against finite
+// differences (tolerance fd_tol), then, when `compiled` and they matched,
+// the loss and backward kernels compiled against the reference (1e-4).
+inline void expect_rule_matches(const GradProblem &p, bool compiled = true, double fd_tol = 1e-6) {
+  expect_gradients_match(p, fd_tol);
+  if (compiled && !::testing::Test::HasFailure())
+    EXPECT_GT(expect_compiled_matches_reference(p, 1e-4, p.loss_node), 0);
+}
+
 // Attributes from name/value pairs.
 inline ir::Attrs attrs(std::initializer_list<std::pair<const char *, ir::AttrValue>> kv) {
   ir::Attrs a;
