@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/aligned_floats.h"
 #include "codegen/compile_library.h"
 #include "codegen/loaded_library.h"
 #include "ir/graph.h"
@@ -36,7 +37,7 @@ class CompiledModel {
 // Inputs (uniform in [-1, 1), from `seed`) and outputs sized for a library.
 struct ModelBuffers {
   ModelBuffers(const codegen::LoadedLibrary &lib, uint64_t seed);
-  std::vector<std::vector<float>> inputs, outputs;
+  std::vector<AlignedFloats> inputs, outputs;  // aligned: no staging copy
   std::vector<const float *> input_ptrs;
   std::vector<float *> output_ptrs;
 };

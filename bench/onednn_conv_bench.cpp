@@ -348,8 +348,9 @@ int run(const Options &o) {
     kiln::bench::CompiledModel model(conv_graph(l, data, o.kiln_algo), nullptr);
     model.library().set_num_threads(threads);
     kiln::codegen::LoadedLibrary::Instance kiln_conv(model.library());
-    std::vector<float> kiln_out(static_cast<size_t>(l.f * l.out_h() * l.out_w()));
-    auto run_kiln = [&] { kiln_conv.run({data.x.data()}, {kiln_out.data()}); };
+    kiln::bench::AlignedFloats kiln_x(data.x.begin(), data.x.end());
+    kiln::bench::AlignedFloats kiln_out(static_cast<size_t>(l.f * l.out_h() * l.out_w()));
+    auto run_kiln = [&] { kiln_conv.run({kiln_x.data()}, {kiln_out.data()}); };
     OnednnConv onednn(l, data, o);
 
     // Same data in, same numbers out (float32 sums in different orders).

@@ -80,8 +80,8 @@ ir::Graph layer_graph(const Layer &l, const Variant &v, std::vector<float> *weig
 
 // max |got - want| / max |want| against relu(conv + bias) in float64, over
 // every `stride`-th output channel (the oracle's cost).
-double max_rel_error(const Layer &l, const std::vector<float> &x, const std::vector<float> &w,
-                     const std::vector<float> &b, const std::vector<float> &got, int stride) {
+double max_rel_error(const Layer &l, const bench::AlignedFloats &x, const std::vector<float> &w,
+                     const std::vector<float> &b, const bench::AlignedFloats &got, int stride) {
   const int64_t C = l.channels, H = l.size, W = l.size;
   double worst = 0, scale = 0;
   std::vector<double> acc(static_cast<size_t>(H * W));

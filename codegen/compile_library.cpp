@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -14,6 +15,7 @@
 #include "codegen/subprocess.h"
 #include "embedded_files.h"
 #include "ir/errors.h"
+#include "ir/ops/winograd.h"
 #include "ir/verifier.h"
 #include "passes/eliminate_concat.h"
 
@@ -186,8 +188,20 @@ CompileReport compile_into(const ir::Graph &g, const CompileOptions &options) {
         progress(options, count + " " + node.op + " " + node.name + ": in place, no kernel");
         continue;
       }
+      // Outputs with no elements (an empty tensor): nothing to compute.
+      if (std::all_of(node.outputs.begin(), node.outputs.end(),
+                      [&](int v) { return graph.value(v).type.numel() == 0; })) {
+        progress(options, count + " " + node.op + " " + node.name + ": no elements, no kernel");
+        continue;
+      }
       std::optional<TunedChoice> tuned;
       if (options.tuned) tuned = options.tuned(graph, node, target);
+      // A conv reading its Winograd-transformed filter runs that Winograd
+      // only: a record naming another algorithm (the graph was optimized
+      // without the database's algorithms) is left unused.
+      if (tuned && ir::ops::weights_pretransformed(node.attrs) && !tuned->algorithm.empty() &&
+          tuned->algorithm != node.attrs.get_string("algorithm"))
+        tuned.reset();
       ir::Node chosen = node;
       if (tuned && !tuned->algorithm.empty()) chosen.attrs.set("algorithm", tuned->algorithm);
       CompiledKernel k = compiler.compile(graph, chosen, tuned ? tuned->knobs : schedules::ScheduleKnobs{});

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,12 @@ struct ConvAlgoOptions {
   // inject timings.
   std::function<double(const ir::Graph &g, const ir::Node &conv)> time_ms;
   std::function<void(const std::string &)> progress;  // measure's lines; may be empty
+  // The algorithm a tuning database recorded for `conv` (kiln compile
+  // --tuning-db, tune/tuning_db.h), or nullopt. When it fits, it is taken
+  // over the mode and over a value set in the model, so that
+  // pretransform-winograd, which runs next, sees the tuned algorithm.
+  std::function<std::optional<std::string>(const ir::Graph &g, const ir::Node &conv)>
+      tuned_algorithm;
 };
 
 // The algorithm a conv2d node got, and why.

@@ -156,6 +156,16 @@ ir::Graph select_algorithm(const ir::Graph &input, const ConvAlgoOptions &o,
   for (const ir::Node &n : g.nodes) total += n.op == "conv2d" && is_auto(n);
   for (ir::Node &n : g.nodes) {
     if (n.op != "conv2d") continue;
+    if (o.tuned_algorithm) {
+      std::optional<std::string> tuned = o.tuned_algorithm(g, n);
+      if (tuned && *tuned != "auto" &&
+          ir::ops::conv_algorithm_unfit(*tuned, n.attrs, g.value(n.inputs[0]).type.shape)
+              .empty()) {
+        n.attrs.set("algorithm", *tuned);
+        if (choices) choices->push_back({n.name, *tuned, "the tuning database's choice"});
+        continue;
+      }
+    }
     if (!is_auto(n)) {
       if (choices)
         choices->push_back({n.name, n.attrs.get_string("algorithm"), "set in the model"});

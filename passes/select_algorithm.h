@@ -10,6 +10,9 @@
 //   direct, im2col, depthwise   that algorithm where it fits, auto elsewhere
 //   winograd  winograd_f2 or winograd_f4 (the model picks) where they fit
 //
+// With ConvAlgoOptions::tuned_algorithm (kiln compile --tuning-db), a
+// conv's tuned algorithm wins over all of these.
+//
 // The pass runs after the fusions, so it sees the convolutions (with their
 // epilogues) that become kernels.
 #pragma once

@@ -450,6 +450,17 @@ std::vector<InferCase> infer_cases() {
        "1x2x3x4x6"},
       {"max_pool2d_argmax", "max_pool2d_argmax", {x({1, 2, 5, 5})}, pool(2), "1x2x2x2"},
       {"to_float16", "to_float16", {x({3, 4})}, {}, "3x4"},
+      {"to_bfloat16", "to_bfloat16", {x({3, 4})}, {}, "3x4"},
+      {"empty", "empty", {}, attrs({{"shape", ir::AttrValue(ints{2, 0, 3})}}), "2x0x3"},
+      // tests/conv_transpose3d_test.cpp has its values.
+      {"conv_transpose3d",
+       "conv_transpose3d",
+       {x({1, 2, 3, 4, 5}), w({2, 3, 2, 3, 3})},
+       attrs({{"filters", num(3)},
+              {"kernel", ir::AttrValue(ints{2, 3, 3})},
+              {"stride", ir::AttrValue(ints{2, 1, 2})},
+              {"use_bias", num(0)}}),
+       "1x3x6x6x11"},
   };
 }
 

@@ -85,14 +85,16 @@ int cmd_bench(int argc, char **argv) {
   ir::Graph g = frontend::load_model(args.positional()[0]);
   if (args.get("batch")) g = bench::with_batch(g, args.get_int("batch", 1));
   std::vector<passes::PassRecord> records;
-  g = optimize(g, args, &records);
+  codegen::TunedLookup tuned;
+  if (auto db = args.get("tuning-db")) tuned = tune::tuned_lookup(tune::read_db(*db));
+  g = optimize(g, args, &records, tuned);
 
   bench::BenchOptions options;
   options.repeat = args.get_int("repeat", 20);
   options.warmup = args.get_int("warmup", 3);
   options.threads = threads;  // explicit, so HL_NUM_THREADS cannot make the report wrong
   options.seed = static_cast<uint64_t>(args.get_int("seed", 0));
-  if (auto db = args.get("tuning-db")) options.tuned = tune::tuned_lookup(tune::read_db(*db));
+  options.tuned = tuned;
   options.progress = [](const std::string &line) { std::fprintf(stderr, "%s\n", line.c_str()); };
   bench::check_options(options);
   bench::BenchReport report;

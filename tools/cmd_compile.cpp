@@ -92,8 +92,12 @@ int cmd_compile(int argc, char **argv) {
   if (train)
     training = prepare_training(frontend::load_model(args.positional()[0], load_options(args)),
                                 parse_training_options(args));
+  // With a tuning database, select-algorithm takes the tuned algorithms too.
+  codegen::TunedLookup tuned;
+  if (auto db = args.get("tuning-db")) tuned = tune::tuned_lookup(tune::read_db(*db));
   ir::Graph g = train ? training.inference
-                      : optimize(frontend::load_model(args.positional()[0], load_options(args)), args, &records);
+                      : optimize(frontend::load_model(args.positional()[0], load_options(args)), args, &records,
+                                 tuned);
 
   codegen::CompileOptions options;
   options.out_dir = *out;
@@ -101,7 +105,7 @@ int cmd_compile(int argc, char **argv) {
   options.target = args.get_or("target", "host");
   options.cache_dir = args.flag("no-cache") ? "" : codegen::default_cache_dir();
   if (train) options.train_graph = &training.training;
-  if (auto db = args.get("tuning-db")) options.tuned = tune::tuned_lookup(tune::read_db(*db));
+  options.tuned = tuned;
   bool quiet = args.flag("quiet");
   if (!quiet)
     for (const auto &r : records)

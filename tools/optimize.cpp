@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "bench/conv_candidate_timer.h"
+#include "codegen/kernel_compiler.h"
 #include "ir/errors.h"
 
 namespace kiln::tools {
@@ -41,7 +42,8 @@ passes::ConvAlgoOptions conv_algo_options(const Args &args) {
   return o;
 }
 
-ir::Graph optimize(const ir::Graph &g, const Args &args, std::vector<passes::PassRecord> *records) {
+ir::Graph optimize(const ir::Graph &g, const Args &args, std::vector<passes::PassRecord> *records,
+                   const codegen::TunedLookup &tuned) {
   passes::PassOptions options;
   if (auto list = args.get("passes")) {
     if (args.get("O")) throw UserError("give either -O or --passes, not both");
@@ -56,6 +58,14 @@ ir::Graph optimize(const ir::Graph &g, const Args &args, std::vector<passes::Pas
   if (args.flag("print-after-all")) options.print_after.push_back("all");
   options.print = [](const std::string &text) { std::fprintf(stderr, "%s", text.c_str()); };
   options.conv_algo = conv_algo_options(args);
+  if (tuned) {
+    Halide::Target target = codegen::parse_target(args.get_or("target", "host"));
+    options.conv_algo.tuned_algorithm = [tuned, target](const ir::Graph &graph,
+                                                        const ir::Node &conv) {
+      std::optional<codegen::TunedChoice> c = tuned(graph, conv, target);
+      return c && !c->algorithm.empty() ? std::optional<std::string>(c->algorithm) : std::nullopt;
+    };
+  }
   bool selects = std::find(options.passes.begin(), options.passes.end(), "select-algorithm") !=
                  options.passes.end();
   if (args.get("conv-algo") && !selects)

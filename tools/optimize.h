@@ -4,6 +4,7 @@
 
 #include <vector>
 
+#include "codegen/compile_library.h"
 #include "ir/graph.h"
 #include "passes/pass_manager.h"
 #include "tools/cli_args.h"
@@ -17,7 +18,10 @@ OptionSpec conv_algo_option();
 // candidates with bench/conv_candidate_timer.h and prints its progress.
 passes::ConvAlgoOptions conv_algo_options(const Args &args);
 // Runs the passes the options select; prints IR dumps to stderr. Fills
-// `records` with what each pass did.
-ir::Graph optimize(const ir::Graph &g, const Args &args, std::vector<passes::PassRecord> *records);
+// `records` with what each pass did. With `tuned` (a tuning database's
+// lookup, for --target), select-algorithm takes each conv's tuned algorithm,
+// so pretransform-winograd transforms the convs tuned to Winograd.
+ir::Graph optimize(const ir::Graph &g, const Args &args, std::vector<passes::PassRecord> *records,
+                   const codegen::TunedLookup &tuned = {});
 
 }  // namespace kiln::tools

@@ -1,7 +1,10 @@
 #include "tune/kernel_desc.h"
 
+#include <algorithm>
+
 #include "codegen/hash.h"
 #include "ir/errors.h"
+#include "ir/ops/winograd.h"
 
 namespace kiln::tune {
 
@@ -38,11 +41,32 @@ ir::TensorType type_from_str(const std::string &s) {
   return t;
 }
 
+ir::Attrs without(const ir::Attrs &a, const std::string &name) {
+  ir::Attrs out;
+  for (const auto &[n, v] : a.all())
+    if (n != name) out.set(n, v);
+  return out;
+}
+
 }  // namespace
 
 KernelDesc describe_kernel(const ir::Graph &g, const ir::Node &node) {
-  KernelDesc k{node.name, node.op, node.attrs, g.input_types(node), {}};
+  KernelDesc k{node.name, node.op, node.attrs, g.input_types(node), {}, false};
   for (int v : node.outputs) k.outputs.push_back(g.value(v).type);
+  if (node.op != "conv2d" || k.inputs.size() < 2) return k;
+  if (ir::ops::weights_pretransformed(node.attrs)) {
+    // U is {alpha, alpha, C, K}; the filter was {K, C, 3, 3}.
+    const ir::Shape u = k.inputs[1].shape;
+    k.inputs[1].shape = {u[3], u[2], 3, 3};
+    k.attrs = without(node.attrs, "weights_pretransformed");
+    k.pretransform_winograd = true;
+    return k;
+  }
+  // What pretransform-winograd checks (passes/pretransform_winograd.cpp).
+  const ir::Value &w = g.value(node.inputs[1]);
+  k.pretransform_winograd =
+      g.updates.empty() && w.kind == ir::ValueKind::Param && w.data &&
+      std::find(g.outputs.begin(), g.outputs.end(), node.inputs[1]) == g.outputs.end();
   return k;
 }
 
@@ -69,7 +93,9 @@ KernelDesc kernel_from_json(const nlohmann::json &j) {
 }
 
 std::string record_key(const KernelDesc &k, const std::string &target) {
-  return codegen::content_hash("kiln-tuning-key 1\n" + kernel_json(k).dump() + "\ntarget " +
+  KernelDesc keyed = k;
+  if (k.op == "conv2d") keyed.attrs = without(k.attrs, "algorithm");
+  return codegen::content_hash("kiln-tuning-key 2\n" + kernel_json(keyed).dump() + "\ntarget " +
                                target);
 }
 

@@ -1,14 +1,17 @@
 #include "tune/knob_space.h"
 
 #include <cmath>
+#include <functional>
 
 #include "codegen/autoschedule.h"
+#include "codegen/ops/conv_algorithms.h"
 #include "codegen/schedules/conv_schedule.h"
 #include "codegen/schedules/dense_schedule.h"
 #include "ir/errors.h"
 #include "ir/op.h"
 #include "ir/ops/conv_algorithm.h"
 #include "ir/ops/window.h"
+#include "ir/ops/winograd.h"
 #include "passes/conv_cost_model.h"
 
 namespace kiln::tune {
@@ -78,15 +81,162 @@ std::vector<std::string> conv_algorithms_for(const KernelDesc &k) {
   return algos;
 }
 
-ScheduleKnobs knobs_at(const KnobSpace &s, const Config &c) {
-  ScheduleKnobs k{s.family, {}, ""};
-  for (size_t i = 0; i < s.knobs.size(); i++)
-    k.values[s.knobs[i].name] = s.knobs[i].values[c.index[i]];
-  return k;
+// Calls f with the lowering request of the kernel run by `algorithm` with
+// `knobs`, its weight pretransformed as the library will feed it.
+template <typename F>
+auto with_request(const KernelDesc &k, const std::string &algorithm, const ScheduleKnobs &knobs,
+                  const Halide::Target &target, F f) {
+  ir::Node node{k.name, k.op, {}, {}, k.attrs};
+  node.attrs.set("algorithm", algorithm);
+  if (k.pretransform_winograd && ir::ops::winograd_tile(algorithm) != 0)
+    node.attrs.set("weights_pretransformed", int64_t{1});
+  codegen::LowerRequest request{node, k.inputs, k.outputs, target, knobs};
+  return f(request);
 }
 
-bool is_direct(const KnobSpace &s, const Config &c) {
-  return s.algorithms.empty() || s.algorithms[c.algorithm] == "direct";
+// A conv2d schedule family: the algorithms it shapes (each gets its own
+// copy of the knobs, prefixed by the algorithm), the knobs' values worth
+// trying, the lowering's default knobs for the kernel (added to the grid
+// when off it) and what the lowering builds for given knobs, in its words
+// (two Configs building the same thing are one candidate). A new family
+// (e.g. depthwise) is one more entry in conv_families().
+struct ConvFamily {
+  std::string family;
+  std::vector<std::string> algorithms;
+  std::vector<Knob> grid;
+  std::function<ScheduleKnobs(const KernelDesc &, const std::string &, const Halide::Target &)>
+      defaults;
+  std::function<std::string(const KernelDesc &, const std::string &, const ScheduleKnobs &,
+                            const Halide::Target &)>
+      built;
+};
+
+const std::vector<ConvFamily> &conv_families() {
+  namespace sc = codegen::schedules;
+  static const std::vector<ConvFamily> families = {
+      {"conv2d",
+       {"direct"},
+       {{"vector_width", {4, 8, 16}},
+        {"x_vectors", {1, 2, 3, 4}},
+        {"y_block", {1, 2, 3, 4, 6, 8}},
+        {"co_block", {1, 2, 3, 4, 6, 8, 12, 16}},
+        {"unroll_kx", {0, 1}},
+        {"flat_rows", {0, 1}},
+        {"parallel", {1}}},
+       [](const KernelDesc &k, const std::string &, const Halide::Target &t) {
+         return sc::knobs_of(sc::default_conv_schedule(conv_view(k).shape, t));
+       },
+       [](const KernelDesc &k, const std::string &, const ScheduleKnobs &knobs,
+          const Halide::Target &) {
+         return sc::legalize(sc::conv_schedule_from(knobs), conv_view(k).shape).describe();
+       }},
+      {"gemm",
+       {"im2col"},
+       {{"vector_width", {4, 8, 16}},
+        {"j_vectors", {1, 2, 3, 4}},
+        {"i_block", {1, 2, 4, 6, 8, 12, 16}},
+        {"pack_a", {0, 1}},
+        {"lanes_along_i", {0, 1}},
+        {"i_vectors", {1, 2, 3, 4}},
+        {"j_block", {1, 2, 4, 6, 8}},
+        {"k_chunk", {32, 64, 128, 256}},
+        {"strips_per_task", {1, 2, 4}},
+        {"parallel", {1}}},
+       [](const KernelDesc &k, const std::string &a, const Halide::Target &t) {
+         return with_request(k, a, {}, t, [](const codegen::LowerRequest &r) {
+           return sc::knobs_of(codegen::ops::conv_im2col_schedule(r));
+         });
+       },
+       [](const KernelDesc &k, const std::string &a, const ScheduleKnobs &knobs,
+          const Halide::Target &t) {
+         return with_request(k, a, knobs, t, [](const codegen::LowerRequest &r) {
+           return codegen::ops::conv_im2col_schedule(r).describe();
+         });
+       }},
+      {"winograd",
+       {"winograd_f2", "winograd_f4"},
+       {{"vector_width", {4, 8, 16}},
+        {"tile_vectors", {1, 2, 3}},
+        {"k_block", {4, 6, 8, 12, 16}},
+        {"tile_rows", {1, 2, 4, 8}},
+        {"k_groups", {1, 2, 4, 8}},
+        {"shared_v", {0, 1}},
+        {"parallel", {1}}},
+       [](const KernelDesc &k, const std::string &a, const Halide::Target &t) {
+         return with_request(k, a, {}, t, [&](const codegen::LowerRequest &r) {
+           return sc::knobs_of(codegen::ops::conv_winograd_schedule(r, ir::ops::winograd_tile(a)));
+         });
+       },
+       [](const KernelDesc &k, const std::string &a, const ScheduleKnobs &knobs,
+          const Halide::Target &t) {
+         int m = ir::ops::winograd_tile(a);
+         return with_request(k, a, knobs, t, [&](const codegen::LowerRequest &r) {
+           return codegen::ops::conv_winograd_schedule(r, m).describe(m);
+         });
+       }},
+      {"depthwise",
+       {"depthwise"},
+       {{"vector_width", {4, 8, 16}},
+        {"x_vectors", {1, 2, 3, 4}},
+        {"y_block", {1, 2, 4, 6}},
+        {"strip_rows", {4, 8, 16, 32}},
+        {"task_channels", {1, 2, 4, 8, 16, 32, 64}},
+        {"split_rows", {0, 1}},
+        {"column_phases", {0, 1}},
+        {"unroll_taps", {0, 1}},
+        {"parallel", {0, 1}}},
+       [](const KernelDesc &k, const std::string &a, const Halide::Target &t) {
+         return with_request(k, a, {}, t, [](const codegen::LowerRequest &r) {
+           return sc::knobs_of(codegen::ops::conv_depthwise_schedule(r));
+         });
+       },
+       [](const KernelDesc &k, const std::string &a, const ScheduleKnobs &knobs,
+          const Halide::Target &t) {
+         return with_request(k, a, knobs, t, [](const codegen::LowerRequest &r) {
+           return codegen::ops::conv_depthwise_schedule(r).describe();
+         });
+       }},
+  };
+  return families;
+}
+
+const ConvFamily *conv_family(const std::string &algorithm) {
+  for (const ConvFamily &f : conv_families())
+    if (std::find(f.algorithms.begin(), f.algorithms.end(), algorithm) != f.algorithms.end())
+      return &f;
+  return nullptr;
+}
+
+// Adds the knobs of `owner` (an algorithm, "" for dense) from `grid`, each
+// knob's default (from `want`) put on the grid when it is off it.
+void add_knobs(KnobSpace &s, const std::string &owner, const std::vector<Knob> &grid,
+               const ScheduleKnobs &want) {
+  for (Knob knob : grid) {
+    knob.owner = owner;
+    auto it = want.values.find(knob.name);
+    if (it != want.values.end() &&
+        std::find(knob.values.begin(), knob.values.end(), it->second) == knob.values.end()) {
+      knob.values.push_back(it->second);
+      std::sort(knob.values.begin(), knob.values.end());
+    }
+    int64_t v = it != want.values.end() ? it->second : knob.values[0];
+    knob.default_index = static_cast<int>(std::find(knob.values.begin(), knob.values.end(), v) -
+                                          knob.values.begin());
+    s.knobs.push_back(knob);
+  }
+}
+
+std::string algorithm_of(const KnobSpace &s, const Config &c) {
+  return s.algorithms.empty() ? (s.family == "conv2d" ? "direct" : "") : s.algorithms[c.algorithm];
+}
+
+// The knobs of c's algorithm, by their names in its family.
+ScheduleKnobs knobs_at(const KnobSpace &s, const Config &c) {
+  ScheduleKnobs k{
+      s.family == "conv2d" ? family_of("conv2d", algorithm_of(s, c)) : s.family, {}, ""};
+  for (size_t i = 0; i < s.knobs.size(); i++)
+    if (knob_active(s, c, i)) k.values[s.knobs[i].name] = s.knobs[i].values[c.index[i]];
+  return k;
 }
 
 int direct_index(const KnobSpace &s) {
@@ -96,6 +246,20 @@ int direct_index(const KnobSpace &s) {
 
 }  // namespace
 
+std::string family_of(const std::string &op, const std::string &algorithm) {
+  if (op == "dense") return "dense";
+  if (op != "conv2d") return "";
+  const ConvFamily *f =
+      conv_family(algorithm.empty() || algorithm == "auto" ? "direct" : algorithm);
+  return f ? f->family : "";
+}
+
+bool knob_active(const KnobSpace &s, const Config &c, size_t i) {
+  if (c.autoscheduler >= 0) return false;
+  const std::string &owner = s.knobs[i].owner;
+  return owner.empty() || owner == algorithm_of(s, c);
+}
+
 KnobSpace knob_space(const KernelDesc &k, const Halide::Target &target) {
   KnobSpace s;
   for (const auto &t : k.inputs)
@@ -103,28 +267,27 @@ KnobSpace knob_space(const KernelDesc &k, const Halide::Target &target) {
   if (k.op == "conv2d") {
     if (conv_view(k).whole_input)
       return s.why_not = "a conv covering its input (lowered as dense)", s;
-    // Its weight input is already the transformed filter (pretransform-winograd):
-    // no other algorithm or schedule template can read it.
-    if (k.attrs.has("weights_pretransformed") && k.attrs.get_int("weights_pretransformed") != 0)
-      return s.why_not = "a Winograd conv with its filter transformed at compile time", s;
+    if (ir::ops::weights_pretransformed(k.attrs))  // describe_kernel() undoes it
+      throw InternalError("knob_space: kernel '" + k.name +
+                          "' is described with its Winograd-transformed weight");
     s.family = "conv2d";
     s.algorithms = conv_algorithms_for(k);
-    s.knobs = {{"vector_width", {4, 8, 16}},
-               {"x_vectors", {1, 2, 3, 4}},
-               {"y_block", {1, 2, 3, 4, 6, 8}},
-               {"co_block", {1, 2, 3, 4, 6, 8, 12, 16}},
-               {"unroll_kx", {0, 1}},
-               {"flat_rows", {0, 1}},
-               {"parallel", {1}}};
+    std::vector<std::string> owners = s.algorithms;
+    if (owners.empty()) owners = {"direct"};
+    for (const std::string &a : owners)
+      if (const ConvFamily *f = conv_family(a)) add_knobs(s, a, f->grid, f->defaults(k, a, target));
     s.autoschedulers = codegen::autoschedulers_for(target);
     return s;
   }
   if (k.op == "dense") {
     s.family = "dense";
-    s.knobs = {{"lanes", {4, 8, 16}},
+    add_knobs(s, "",
+              {{"lanes", {4, 8, 16}},
                {"unit_block", {1, 2, 3, 4, 6, 8}},
                {"batch_block", {1, 2, 4}},
-               {"parallel", {0, 1}}};
+               {"parallel", {0, 1}}},
+              codegen::schedules::knobs_of(
+                  codegen::schedules::default_dense_schedule(dense_shape(k), target)));
     s.autoschedulers = codegen::autoschedulers_for(target);
     return s;
   }
@@ -137,13 +300,15 @@ codegen::TunedChoice choice_of(const KnobSpace &s, const Config &c) {
     ScheduleKnobs k{s.family, {}, s.autoschedulers[c.autoscheduler]};
     return {s.algorithms.empty() ? "" : "direct", k};
   }
-  if (!is_direct(s, c)) return {s.algorithms[c.algorithm], {}};
-  return {s.algorithms.empty() ? "" : "direct", knobs_at(s, c)};
+  const std::string algorithm = s.algorithms.empty() ? "" : s.algorithms[c.algorithm];
+  ScheduleKnobs knobs = knobs_at(s, c);
+  if (knobs.values.empty()) knobs = {};  // an algorithm without knobs: its default
+  return {algorithm, knobs};
 }
 
 std::optional<Config> config_of(const KnobSpace &s, const codegen::TunedChoice &choice) {
   Config c;
-  c.index.assign(s.knobs.size(), 0);
+  for (const Knob &k : s.knobs) c.index.push_back(k.default_index);
   if (!choice.knobs.autoscheduler.empty()) {
     auto it =
         std::find(s.autoschedulers.begin(), s.autoschedulers.end(), choice.knobs.autoscheduler);
@@ -156,10 +321,14 @@ std::optional<Config> config_of(const KnobSpace &s, const codegen::TunedChoice &
     auto it = std::find(s.algorithms.begin(), s.algorithms.end(), choice.algorithm);
     if (it == s.algorithms.end()) return std::nullopt;
     c.algorithm = static_cast<int>(it - s.algorithms.begin());
-    if (choice.algorithm != "direct") return c;
   }
-  if (choice.knobs.family != s.family) return std::nullopt;
+  ScheduleKnobs want = knobs_at(s, c);  // the family c's algorithm takes
+  // An algorithm without knobs, or (an older record) one measured with its
+  // default schedule: the default knobs are that schedule.
+  if (want.values.empty() || choice.knobs.empty()) return c;
+  if (choice.knobs.family != want.family) return std::nullopt;
   for (size_t i = 0; i < s.knobs.size(); i++) {
+    if (!knob_active(s, c, i)) continue;
     auto v = choice.knobs.values.find(s.knobs[i].name);
     if (v == choice.knobs.values.end()) return std::nullopt;
     const auto &vals = s.knobs[i].values;
@@ -170,44 +339,29 @@ std::optional<Config> config_of(const KnobSpace &s, const codegen::TunedChoice &
   return c;
 }
 
-Config default_config(const KnobSpace &s, const KernelDesc &k, const Halide::Target &target) {
-  ScheduleKnobs want;
-  if (s.family == "conv2d")
-    want = codegen::schedules::knobs_of(
-        codegen::schedules::default_conv_schedule(conv_view(k).shape, target));
-  else
-    want = codegen::schedules::knobs_of(
-        codegen::schedules::default_dense_schedule(dense_shape(k), target));
-  // The nearest value of each knob (the heuristic may pick a value off the grid).
+Config default_config(const KnobSpace &s, const KernelDesc &, const Halide::Target &) {
   Config c;
-  for (const Knob &knob : s.knobs) {
-    int64_t v = want.values.count(knob.name) ? want.values.at(knob.name) : knob.values[0];
-    int best = 0;
-    for (size_t i = 0; i < knob.values.size(); i++)
-      if (std::llabs(knob.values[i] - v) < std::llabs(knob.values[best] - v))
-        best = static_cast<int>(i);
-    c.index.push_back(best);
-  }
+  c.algorithm = direct_index(s);
+  for (const Knob &k : s.knobs) c.index.push_back(k.default_index);
   return c;
 }
 
 std::string canonical(const KnobSpace &s, const KernelDesc &k, const Config &c) {
   if (c.autoscheduler >= 0) return "autoscheduler=" + s.autoschedulers[c.autoscheduler];
-  if (!is_direct(s, c)) return s.algorithms[c.algorithm];
+  const std::string algorithm = algorithm_of(s, c);
   ScheduleKnobs knobs = knobs_at(s, c);
-  if (s.family == "conv2d")
-    return codegen::schedules::legalize(codegen::schedules::conv_schedule_from(knobs),
-                                        conv_view(k).shape)
+  if (s.family == "dense")
+    return codegen::schedules::legalize(codegen::schedules::dense_schedule_from(knobs),
+                                        dense_shape(k))
         .describe();
-  return codegen::schedules::legalize(codegen::schedules::dense_schedule_from(knobs),
-                                      dense_shape(k))
-      .describe();
+  const ConvFamily *f = conv_family(algorithm);
+  if (!f) return algorithm;
+  return algorithm + ": " + f->built(k, algorithm, knobs, Halide::get_host_target());
 }
 
 std::vector<Config> seed_configs(const KnobSpace &s, const KernelDesc &k,
                                  const Halide::Target &target) {
   Config knobs = default_config(s, k, target);
-  knobs.algorithm = direct_index(s);
   std::vector<std::pair<double, Config>> algos;
   if (k.op == "conv2d") {
     passes::ConvFeatures f = passes::conv_features(k.attrs, k.inputs[0].shape);
@@ -250,7 +404,9 @@ double estimated_ms(const KernelDesc &k) {
 std::vector<double> features(const KnobSpace &s, const Config &c) {
   std::vector<double> f;
   for (size_t i = 0; i < s.knobs.size(); i++)
-    f.push_back(std::log2(1.0 + static_cast<double>(s.knobs[i].values[c.index[i]])));
+    f.push_back(knob_active(s, c, i)
+                    ? std::log2(1.0 + static_cast<double>(s.knobs[i].values[c.index[i]]))
+                    : 0.0);
   for (size_t a = 1; a < s.algorithms.size(); a++)
     f.push_back(c.algorithm == static_cast<int>(a) ? 1 : 0);
   return f;

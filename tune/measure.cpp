@@ -17,6 +17,7 @@
 
 #include "codegen/lowering.h"
 #include "ir/errors.h"
+#include "ir/ops/winograd.h"
 #include "reference/interpreter.h"
 
 namespace kiln::tune {
@@ -119,6 +120,7 @@ double ms_since(std::chrono::steady_clock::time_point t) {
 nlohmann::json job_json(const MeasureJob &j) {
   return {{"kernel", kernel_json(j.kernel)},
           {"name", j.kernel.name},
+          {"pretransform_winograd", j.kernel.pretransform_winograd},
           {"target", j.target},
           {"default", j.is_default},
           {"algorithm", j.choice.algorithm},
@@ -139,6 +141,7 @@ MeasureJob job_from_json(const nlohmann::json &j) {
   MeasureJob m;
   m.kernel = kernel_from_json(j.at("kernel"));
   m.kernel.name = j.value("name", m.kernel.op);
+  m.kernel.pretransform_winograd = j.value("pretransform_winograd", false);
   m.target = j.at("target").get<std::string>();
   m.is_default = j.at("default").get<bool>();
   m.choice.algorithm = j.at("algorithm").get<std::string>();
@@ -180,17 +183,40 @@ MeasureResult result_from_json(const nlohmann::json &j) {
 namespace {
 
 // One candidate compiled and bound to seeded inputs and an output buffer.
+// `graph` and `inputs` are the kernel as described (what the reference
+// runs); a Winograd candidate of a conv whose filter the library transforms
+// at compile time runs on `lowered_graph` and `kernel_inputs` instead: the
+// same conv reading the transformed filter U (bench/conv_candidate_timer.cpp
+// times `--conv-algo measure`'s candidates the same way).
 struct Candidate {
   KernelDesc kernel;
-  ir::Graph graph;
+  ir::Graph graph, lowered_graph;
   Halide::Target target;
   codegen::LoweredKernel k;
-  std::vector<reference::Tensor> inputs;
+  std::vector<reference::Tensor> inputs, kernel_inputs;
   reference::Tensor out;
   std::vector<Halide::Buffer<>> outs;
 
   void run() { k.pipeline.realize(Halide::Realization(outs), target); }
 };
+
+// The kernel as the library would run it: for a Winograd conv2d with
+// pretransform_winograd, its weight replaced by U = G g GT.
+void as_compiled(Candidate &c) {
+  c.lowered_graph = c.graph;
+  c.kernel_inputs = c.inputs;
+  const KernelDesc &d = c.kernel;
+  if (d.op != "conv2d" || !d.pretransform_winograd || !d.attrs.has("algorithm")) return;
+  int m = ir::ops::winograd_tile(d.attrs.get_string("algorithm"));
+  if (m == 0) return;
+  const int64_t K = d.inputs[1].shape[0], C = d.inputs[1].shape[1];
+  KernelDesc t = d;
+  t.inputs[1].shape = ir::ops::winograd_weight_shape(m, C, K);
+  t.attrs.set("weights_pretransformed", int64_t{1});
+  c.lowered_graph = one_node_graph(t);
+  c.kernel_inputs[1] = reference::Tensor(t.inputs[1].shape);
+  c.kernel_inputs[1].data = ir::ops::winograd_transform_weights(m, c.inputs[1].data, K, C);
+}
 
 // Lowers and JIT-compiles the candidate; "" or why it failed.
 std::string prepare(Candidate &c, const KernelDesc &desc, const std::string &target,
@@ -198,26 +224,27 @@ std::string prepare(Candidate &c, const KernelDesc &desc, const std::string &tar
   c.kernel = desc;
   if (!choice.algorithm.empty()) c.kernel.attrs.set("algorithm", choice.algorithm);
   c.graph = one_node_graph(c.kernel);
-  const ir::Node &node = c.graph.node(0);
+  if (c.kernel.outputs.size() != 1) throw InternalError("the tuner measures one-output kernels");
+  for (size_t i = 0; i < c.kernel.inputs.size(); i++)
+    c.inputs.push_back(
+        seeded_tensor(c.kernel.inputs[i].shape, 1234 + 7919 * static_cast<uint32_t>(i)));
+  as_compiled(c);
+  const ir::Node &node = c.lowered_graph.node(0);
   c.target = Halide::Target(target);
   codegen::LowerRequest request{node,
-                                c.graph.input_types(node),
+                                c.lowered_graph.input_types(node),
                                 {},
                                 c.target,
                                 is_default ? codegen::schedules::ScheduleKnobs{} : choice.knobs};
-  for (int v : node.outputs) request.outputs.push_back(c.graph.value(v).type);
+  for (int v : node.outputs) request.outputs.push_back(c.lowered_graph.value(v).type);
   try {
     c.k = codegen::lower_node(request);
     c.k.pipeline.compile_jit(c.target);
   } catch (const Halide::Error &e) {
     return std::string("Halide: ") + e.what();
   }
-  if (c.kernel.outputs.size() != 1) throw InternalError("the tuner measures one-output kernels");
-  for (size_t i = 0; i < c.kernel.inputs.size(); i++) {
-    c.inputs.push_back(
-        seeded_tensor(c.kernel.inputs[i].shape, 1234 + 7919 * static_cast<uint32_t>(i)));
-    c.k.params[i].set(view_buffer(c.inputs[i].data.data(), c.k.input_views[i]));
-  }
+  for (size_t i = 0; i < c.kernel_inputs.size(); i++)
+    c.k.params[i].set(view_buffer(c.kernel_inputs[i].data.data(), c.k.input_views[i]));
   c.out = reference::Tensor(c.kernel.outputs[0].shape);
   Halide::Buffer<float> out_buf = view_buffer(c.out.data.data(), c.k.output_views[0]);
   c.outs = {Halide::Buffer<>(out_buf)};

@@ -27,12 +27,17 @@ Config KernelSearch::mutate(const Config &c) {
   m.autoscheduler = -1;
   int changes = 1 + std::uniform_int_distribution<int>(0, 1)(rng_);
   for (int n = 0; n < changes; n++) {
-    int which = std::uniform_int_distribution<int>(0, space_.knobs.size())(rng_);
-    if (which == static_cast<int>(space_.knobs.size())) {
+    // A knob of m's algorithm (the others do not change what is built), or the algorithm.
+    std::vector<int> active;
+    for (size_t i = 0; i < space_.knobs.size(); i++)
+      if (knob_active(space_, m, i)) active.push_back(static_cast<int>(i));
+    int pick = std::uniform_int_distribution<int>(0, active.size())(rng_);
+    if (pick == static_cast<int>(active.size())) {
       if (!space_.algorithms.empty())
         m.algorithm = std::uniform_int_distribution<int>(0, space_.algorithms.size() - 1)(rng_);
       continue;
     }
+    int which = active[pick];
     int count = space_.knobs[which].values.size();
     // Mostly a step to a neighbouring value, sometimes a jump.
     int step = std::uniform_int_distribution<int>(0, 3)(rng_);

@@ -322,6 +322,10 @@ class Tuner {
     t.id = p.trial_id;
     t.is_default = p.is_default;
     if (!p.is_default) t.choice = choice_of(k.space, p.config);
+    // A default trial names the algorithm it ran: the record applies to
+    // this conv whichever algorithm select-algorithm gives it later.
+    if (p.is_default && k.desc.attrs.has("algorithm"))
+      t.choice.algorithm = k.desc.attrs.get_string("algorithm");
     t.schedule = f.result.schedule;
     t.median_ms = f.result.median_ms;
     t.time = utc_now();

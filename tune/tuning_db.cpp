@@ -26,6 +26,7 @@ nlohmann::json trial_json(const Trial &t) {
                       {"time", t.time}};
   if (t.is_default) {
     j["default"] = true;
+    if (!t.choice.algorithm.empty()) j["algorithm"] = t.choice.algorithm;  // what it ran
   } else {
     j["algorithm"] = t.choice.algorithm;
     j["family"] = t.choice.knobs.family;
@@ -90,7 +91,9 @@ Trial trial_from_json(const nlohmann::json &j) {
   t.schedule = j.value("schedule", "");
   t.time = j.value("time", "");
   t.is_default = j.value("default", false);
-  if (!t.is_default) {
+  if (t.is_default) {
+    t.choice.algorithm = j.value("algorithm", "");
+  } else {
     t.choice.algorithm = j.value("algorithm", "");
     t.choice.knobs.family = j.value("family", "");
     if (j.contains("knobs"))
@@ -237,10 +240,10 @@ TuningDb db_from_json(const nlohmann::json &j, const std::string &where) {
   if (!j.is_object() || j.value("format", "") != "kiln-tuning-db")
     throw UserError(where + " is not a kiln tuning database (no \"format\": \"kiln-tuning-db\")");
   int version = j.value("version", 0);
-  if (version != kTuningDbVersion)
+  if (version != kTuningDbVersion && version != 1)
     throw UserError(where + " is a version " + std::to_string(version) +
                     " tuning database; this kiln reads version " +
-                    std::to_string(kTuningDbVersion));
+                    std::to_string(kTuningDbVersion) + " (and 1)");
   TuningDb db;
   try {
     for (const auto &rec : j.at("records")) {
@@ -250,6 +253,18 @@ TuningDb db_from_json(const nlohmann::json &j, const std::string &where) {
                {},
                {}};
       for (const auto &t : rec.at("trials")) r.trials.push_back(trial_from_json(t));
+      if (version == 1) {
+        // Version 1 keyed a conv2d by its algorithm too, and a default trial
+        // did not name the algorithm it ran: re-key, and name it.
+        KernelDesc k = kernel_from_json(r.kernel);
+        r.key = record_key(k, r.target);
+        std::string algorithm =
+            k.attrs.has("algorithm") && k.attrs.is_string("algorithm")
+                ? k.attrs.get_string("algorithm")
+                : "";
+        for (Trial &t : r.trials)
+          if (t.is_default) t.choice.algorithm = algorithm;
+      }
       if (rec.contains("remeasured"))
         for (const auto &m : rec.at("remeasured")) r.remeasures.push_back(remeasure_from_json(m));
       db.merge(r);
@@ -293,7 +308,8 @@ codegen::TunedLookup tuned_lookup(TuningDb db) {
     const Record *r = db.find(record_key(describe_kernel(g, node), target.to_string()));
     if (!r || !r->best()) return std::nullopt;
     const Trial *b = r->best();
-    return b->is_default ? codegen::TunedChoice{} : b->choice;
+    // A default trial names the algorithm it ran (with its default schedule).
+    return b->is_default ? codegen::TunedChoice{b->choice.algorithm, {}} : b->choice;
   };
 }
 

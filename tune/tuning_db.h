@@ -18,7 +18,9 @@
 
 namespace kiln::tune {
 
-constexpr int kTuningDbVersion = 1;
+// 2: conv2d keys leave out the algorithm; a default trial names its algorithm.
+// Version 1 files are read (their records re-keyed).
+constexpr int kTuningDbVersion = 2;
 
 struct Trial {
   std::string run;          // the tuning run that measured it

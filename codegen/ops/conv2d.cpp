@@ -253,7 +253,11 @@ LoweredKernel lower_conv2d_direct(const LowerRequest &req) {
 
 LoweredKernel lower_conv2d(const LowerRequest &req) {
   // The weight is the Winograd-transformed filter: no other lowering (nor a
-  // tuned direct schedule) can read it.
+  // tuned direct schedule) can read it; a tuned Winograd schedule applies.
+  if (req.tuned.family != "" && req.tuned.family != "winograd" &&
+      ir::ops::weights_pretransformed(req.node.attrs))
+    throw InternalError("conv2d '" + req.node.name + "': knobs of family '" + req.tuned.family +
+                        "' for a conv with pretransformed Winograd weights");
   if (ir::ops::weights_pretransformed(req.node.attrs))
     return lower_conv2d_winograd(
         req, ir::ops::winograd_tile(req.node.attrs.get_string("algorithm")));
@@ -265,6 +269,15 @@ LoweredKernel lower_conv2d(const LowerRequest &req) {
   std::string algorithm = a.has("algorithm") ? a.get_string("algorithm") : "auto";
   std::string unfit = ir::ops::conv_algorithm_unfit(algorithm, a, req.inputs[0].shape);
   if (!unfit.empty()) throw InternalError("conv2d '" + req.node.name + "': " + unfit);
+  // Tuned knobs of family "gemm" shape im2col, "winograd" the Winograd ones,
+  // "depthwise" the depthwise kernel.
+  const std::string family = algorithm == "im2col"                          ? "gemm"
+                             : ir::ops::winograd_tile(algorithm) != 0      ? "winograd"
+                             : algorithm == "depthwise"                    ? "depthwise"
+                                                                           : "";
+  if (!req.tuned.empty() && req.tuned.family != family)
+    throw InternalError("conv2d '" + req.node.name + "': knobs of family '" + req.tuned.family +
+                        "' for algorithm " + algorithm);
   if (algorithm == "im2col") return lower_conv2d_im2col(req);
   if (algorithm == "winograd_f2") return lower_conv2d_winograd(req, 2);
   if (algorithm == "winograd_f4") return lower_conv2d_winograd(req, 4);

@@ -18,6 +18,28 @@ namespace kiln::codegen::ops {
 using namespace Halide;
 using schedules::ConvShape;
 
+schedules::GemmSchedule conv_im2col_schedule(const LowerRequest &req) {
+  ConvGeometry geo = conv_geometry(req);
+  const ConvShape &s = geo.shape;
+  const int64_t groups = s.groups, taps = s.kernel_h * s.kernel_w;
+  const bool pointwise = is_pointwise(geo);
+  schedules::GemmShape shape{s.out_h * s.out_w, s.out_channels / groups,
+                             s.in_channels / groups * taps, groups * s.batch};
+  schedules::GemmSchedule k;
+  if (req.tuned.family == "gemm") {  // a tuned schedule (tune/)
+    k = schedules::legalize(schedules::gemm_schedule_from(req.tuned), shape);
+  } else {
+    // A strided 1x1 keeps the pixel lanes: measured slower with channel lanes
+    // (ResNet-50's l4_down_s2: 1.53x oneDNN against 1.37x).
+    const bool strided_1x1 = taps == 1 && !pointwise;
+    k = !strided_1x1 && schedules::conv_prefers_lanes_along_i(shape, req.target, pointwise)
+            ? schedules::lanes_along_i_schedule(shape, req.target)
+            : schedules::default_gemm_schedule(shape, req.target, pointwise);
+  }
+  k.pack_a = k.pack_a || !pointwise;  // the patch panel is what makes im2col
+  return k;
+}
+
 LoweredKernel lower_conv2d_im2col(const LowerRequest &req) {
   ConvGeometry geo = conv_geometry(req);
   const ConvShape &s = geo.shape;
@@ -57,14 +79,7 @@ LoweredKernel lower_conv2d_im2col(const LowerRequest &req) {
   }
 
   schedules::GemmShape shape{pixels, cog, cig * taps, groups * s.batch};
-  // A strided 1x1 keeps the pixel lanes: measured slower with channel lanes
-  // (ResNet-50's l4_down_s2: 1.53x oneDNN against 1.37x).
-  const bool strided_1x1 = taps == 1 && !pointwise;
-  schedules::GemmSchedule k_sched =
-      !strided_1x1 && schedules::conv_prefers_lanes_along_i(shape, req.target, pointwise)
-          ? schedules::lanes_along_i_schedule(shape, req.target)
-          : schedules::default_gemm_schedule(shape, req.target, pointwise);
-  k_sched.pack_a = k_sched.pack_a || !pointwise;  // the patch panel is what makes im2col
+  schedules::GemmSchedule k_sched = conv_im2col_schedule(req);
   Func out = gemm(op, shape, k_sched, epilogue, "kiln_conv2d_im2col");
   std::string what =
       "conv im2col, " + k_sched.describe() +

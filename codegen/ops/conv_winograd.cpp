@@ -30,13 +30,13 @@
 #include <algorithm>
 #include <functional>
 #include <string>
-#include <thread>
 
 #include "codegen/ops/conv_algorithms.h"
 #include "codegen/ops/conv_geometry.h"
 #include "codegen/ops/lower_util.h"
 #include "codegen/ops/winograd_matrices.h"
 #include "codegen/schedules/cpu_info.h"
+#include "codegen/schedules/winograd_schedule.h"
 
 namespace kiln::codegen::ops {
 
@@ -81,67 +81,6 @@ void register_tiles(StageOrFunc &&s, const VarOrRVar &t, const VarOrRVar &k, int
   Var tvo("tvo"), lane("lane");
   s.split(t, tvo, lane, vw).unroll(tvo).unroll(k);
   if (vw > 1) s.vectorize(lane);
-}
-
-struct WinogradSchedule {
-  int vw = 16;                    // vector width (tiles per vector)
-  int tv = 1;                     // vectors of tiles per GEMM register block
-  int kb = 16;                    // output channels per GEMM register block
-  int rows = 1;                   // tile rows per task
-  int k_group = 0;                // output channels per task
-  bool filter_per_block = false;  // U made per channel block (one task per image)
-  bool pretransformed = false;    // U is the weight input (pretransform-winograd)
-  bool shared_v = false;          // V made once for every channel group, up front
-  bool parallel = true;
-
-  std::string describe(int m) const {
-    return "winograd F(" + std::to_string(m) + "x" + std::to_string(m) + ",3x3): tasks of " +
-           std::to_string(rows) + " tile rows x " + std::to_string(k_group) +
-           " channels in parallel, GEMM blocks of " + std::to_string(vw * tv) + " tiles x " +
-           std::to_string(kb) + " channels, input transform " +
-           (shared_v ? "once for all channel groups" : "per task") + ", filter transform " +
-           (pretransformed      ? "at compile time"
-            : filter_per_block ? "per channel block"
-                               : "once up front");
-  }
-};
-
-WinogradSchedule choose_schedule(const ConvShape &s, int m, const Target &target,
-                                 bool pretransformed) {
-  WinogradSchedule k;
-  k.pretransformed = pretransformed;
-  schedules::CpuInfo cpu = schedules::cpu_info(target);
-  k.vw = cpu.vector_width;
-  int64_t ntx = ceil_div(s.out_w, m), nty = ceil_div(s.out_h, m);
-  // Accumulators: 2 vectors of tiles x kb channels, leaving registers for
-  // the 2 tile loads and a broadcast weight: 12 of 16 (AVX2), 24 of 32
-  // (AVX-512). Each weight broadcast then feeds 2 FMAs, each tile load kb.
-  k.tv = 2;
-  int acc = std::min(12, std::max(2, cpu.vector_registers - 4) / k.tv / 2 * 2);
-  k.kb = std::max(1, std::min<int>(acc, static_cast<int>(s.out_channels)));
-  // About 4 GEMM blocks of tiles per task: the input transform's V for the
-  // task's tiles stays in cache across the task's channel blocks.
-  int64_t want_tiles = 4 * k.vw * k.tv;
-  k.rows =
-      static_cast<int>(std::min<int64_t>(nty, std::max<int64_t>(1, ceil_div(want_tiles, ntx))));
-  int64_t spatial_tasks = s.batch * ceil_div(nty, k.rows);
-  // About one task per core of the compiling machine (at least 2): split
-  // the output channels into groups when there are fewer tile-row tasks.
-  // More, smaller tasks measured slower on the 14x14 and 28x28 VGG layers
-  // (8 tasks: 1.3-1.6x slower than 2 on 2 cores, docs/winograd.md).
-  int64_t want_tasks = std::max(2u, std::thread::hardware_concurrency());
-  int64_t groups = 1;
-  while (spatial_tasks * groups < want_tasks && s.out_channels / (groups * 2) >= k.kb) groups *= 2;
-  int64_t group = ceil_div(ceil_div(s.out_channels, groups), k.kb) * k.kb;
-  k.k_group = static_cast<int>(std::min<int64_t>(group, s.out_channels));
-  k.filter_per_block = spatial_tasks == 1 && !pretransformed;
-  // With several channel groups per image, each task would repeat the input
-  // transform (gathers of strided windows, as costly as a fifth or more of
-  // the GEMMs at 14x14): make V once, in parallel over channels, instead.
-  k.shared_v = groups > 1;
-  int64_t macs = s.batch * s.out_h * s.out_w * s.out_channels * s.in_channels * 9;
-  k.parallel = macs >= (1 << 16);
-  return k;
 }
 
 struct WinogradFuncs {
@@ -195,18 +134,19 @@ void define_winograd(WinogradFuncs &f, const ConvGeometry &g, int m, const ConvI
   f.out(x, y, k, n) = epilogue.apply(f.yt(tile, k, y % m, x % m, n), {x, y, k, n});
 }
 
-void schedule_winograd(WinogradFuncs &f, const ConvGeometry &g, int m, const WinogradSchedule &ks) {
+void schedule_winograd(WinogradFuncs &f, const ConvGeometry &g, int m,
+                       const schedules::WinogradSchedule &ks) {
   const ConvShape &s = g.shape;
-  const int alpha = m + 2, vw = ks.vw;
+  const int alpha = m + 2, vw = ks.vector_width;
   const auto shift = TailStrategy::ShiftInwards, round_up = TailStrategy::RoundUp;
   Var yo("yo"), yi("yi"), kgo("kgo"), kgi("kgi"), kbo("kbo"), kbi("kbi"), task("task");
   Var to("to"), ti("ti"), ko("ko"), ki("ki");
 
   // Output: tasks (n, tile rows, channel group); per channel block the
   // GEMMs, the output transform, then the rows through the epilogue.
-  f.out.split(f.y, yo, yi, ks.rows * m, TailStrategy::GuardWithIf)
+  f.out.split(f.y, yo, yi, ks.tile_rows * m, TailStrategy::GuardWithIf)
       .split(f.k, kgo, kgi, ks.k_group, shift)
-      .split(kgi, kbo, kbi, ks.kb, shift)
+      .split(kgi, kbo, kbi, ks.k_block, shift)
       .reorder(f.x, yi, kbi, kbo, yo, kgo, f.n);
   int out_vw = schedules::pow2_at_most(s.out_w, vw);
   if (out_vw > 1) f.out.vectorize(f.x, out_vw, shift);
@@ -238,7 +178,7 @@ void schedule_winograd(WinogradFuncs &f, const ConvGeometry &g, int m, const Win
   // Filter transform, output channels innermost (the GEMM broadcasts them).
   // (Within the extent it is made over, so the ShiftInwards tail never
   // reads a weight outside [0, K).)
-  int u_vw = schedules::pow2_at_most(ks.filter_per_block ? ks.kb : s.out_channels, vw);
+  int u_vw = schedules::pow2_at_most(ks.filter_per_block ? ks.k_block : s.out_channels, vw);
   if (ks.pretransformed) {
     // U is an input: the GEMMs read it in place.
   } else if (ks.filter_per_block) {
@@ -259,8 +199,8 @@ void schedule_winograd(WinogradFuncs &f, const ConvGeometry &g, int m, const Win
   // channel blocks, so the point's slices of V and U stay in cache; with U
   // made per channel block, per channel block.
   f.mm.compute_at(f.out, ks.filter_per_block ? kbo : task)
-      .split(f.t, to, ti, vw * ks.tv, round_up)
-      .split(f.k, ko, ki, ks.kb, round_up)
+      .split(f.t, to, ti, vw * ks.tile_vectors, round_up)
+      .split(f.k, ko, ki, ks.k_block, round_up)
       .reorder(ti, ki, to, ko, f.i, f.j, f.n);
   register_tiles(f.mm, ti, ki, vw);
   f.acc.compute_at(f.mm, to);
@@ -282,6 +222,14 @@ void schedule_winograd(WinogradFuncs &f, const ConvGeometry &g, int m, const Win
 
 }  // namespace
 
+schedules::WinogradSchedule conv_winograd_schedule(const LowerRequest &req, int m) {
+  const ConvShape s = conv_geometry(req).shape;
+  const bool pretransformed = ir::ops::weights_pretransformed(req.node.attrs);
+  if (req.tuned.family == "winograd")  // a tuned schedule (tune/)
+    return schedules::legalize(schedules::winograd_schedule_from(req.tuned), s, m, pretransformed);
+  return schedules::default_winograd_schedule(s, m, req.target, pretransformed);
+}
+
 LoweredKernel lower_conv2d_winograd(const LowerRequest &req, int m) {
   ConvGeometry g = conv_geometry(req);
   const ConvShape &s = g.shape;
@@ -301,7 +249,7 @@ LoweredKernel lower_conv2d_winograd(const LowerRequest &req, int m) {
   }
   FusedEpilogue epilogue(g.epilogue, out_view, &params, &views);
   const bool pretransformed = ir::ops::weights_pretransformed(req.node.attrs);
-  WinogradSchedule k = choose_schedule(s, m, req.target, pretransformed);
+  schedules::WinogradSchedule k = conv_winograd_schedule(req, m);
   WinogradFuncs f;
   define_winograd(f, g, m, in, epilogue, pretransformed);
   schedule_winograd(f, g, m, k);

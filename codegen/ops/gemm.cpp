@@ -98,24 +98,36 @@ Func gemm(const GemmOperands &op, const GemmShape &shape, const GemmSchedule &k,
   acc(j, i, g, n) += panel(j, r.x, g, n) * op.b(r.x, i, g);
   out(j, i, g, n) = epilogue.apply(acc(j, i, g, n), {j, i, g, n});
 
-  // out: strips of one register block along j (a task per strip and (g, n)),
-  // i blocks inside; the epilogue runs on each block as it leaves registers.
+  // out: strips of one register block along j (a task per strips_per_task
+  // strips and (g, n)), i blocks inside; the epilogue runs on each block as
+  // it leaves registers.
   const int vw = k.vector_width, strip = vw * k.j_vectors;
   const auto shift = TailStrategy::ShiftInwards;
   Var jo("jo"), ji("ji"), jv("jv"), jl("jl"), io("io"), ii("ii"), task("task");
-  out.split(j, jo, ji, strip, shift)
-      .split(i, io, ii, k.i_block, shift)
-      .split(ji, jv, jl, vw)
-      .reorder(jl, jv, ii, io, jo, g, n)
-      .unroll(jv)
-      .unroll(ii);
+  Var jt("jt"), js("js");
+  const bool tiled = k.strips_per_task > 1;
+  if (tiled) {
+    out.split(j, jo, jt, strip * k.strips_per_task, shift)
+        .split(jt, js, ji, strip)
+        .split(i, io, ii, k.i_block, shift)
+        .split(ji, jv, jl, vw);
+    // Each i block walks all the task's strips: its stores run along whole
+    // cache lines of the output rows.
+    out.reorder(jl, jv, ii, js, io, jo, g, n);
+  } else {
+    out.split(j, jo, ji, strip, shift)
+        .split(i, io, ii, k.i_block, shift)
+        .split(ji, jv, jl, vw)
+        .reorder(jl, jv, ii, io, jo, g, n);
+  }
+  out.unroll(jv).unroll(ii);
   if (vw > 1) out.vectorize(jl);
   out.fuse(jo, g, task).fuse(task, n, task);
   if (k.parallel) out.parallel(task);
 
   // The accumulators stay in registers: every block dimension is unrolled
   // or vectorized, and the k loop runs outside them.
-  acc.compute_at(out, io);
+  acc.compute_at(out, tiled ? js : io);
   Var av("av"), al("al");
   acc.split(j, av, al, vw).unroll(av).unroll(i);
   Stage update = acc.update();
@@ -125,8 +137,8 @@ Func gemm(const GemmOperands &op, const GemmShape &shape, const GemmSchedule &k,
     update.vectorize(al);
   }
 
-  // The panel: the task's strip of A, one contiguous row of `strip` floats
-  // per k, made once and read by every i block of the task.
+  // The panel: the task's strips of A, one contiguous row of the task's
+  // width per k, made once and read by every i block of the task.
   if (k.pack_a) {
     panel.compute_at(out, task);
     Var pv("pv"), pl("pl"), ko("ko"), ki("ki");

@@ -25,7 +25,10 @@ struct GemmShape {
 // whole k reduction inside each block. A task is one block-wide strip of j
 // of one (g, n): with pack_a its A strip is copied (the patch matrix is
 // made) into a contiguous panel of strip x depth first, then every i block
-// of the task reads the panel. Tasks run in parallel.
+// of the task reads the panel. Tasks run in parallel. With strips_per_task
+// > 1 a task is that many adjacent strips (one panel of their width), each
+// i block walking all of them: fewer, wider tasks whose output rows cover
+// whole cache lines (adjacent 24-float strips share lines between threads).
 //
 // With lanes_along_i the orientation flips, for a short j (a conv's small
 // maps, where j vectors waste lanes and B is streamed once per j strip): the
@@ -45,6 +48,7 @@ struct GemmSchedule {
   int i_vectors = 2;           // with lanes_along_i: vectors per block along i
   int j_block = 6;             // with lanes_along_i: broadcasts per block along j
   int k_chunk = 128;           // with lanes_along_i: k per pass over the j blocks
+  int strips_per_task = 1;     // without lanes_along_i: j strips per task (see above)
 
   std::string describe() const;
 };
@@ -55,8 +59,8 @@ GemmSchedule legalize(GemmSchedule s, const GemmShape &shape);
 
 // The register block that fits the register file (accumulators, the block's
 // A vectors and a broadcast) with the most accumulators; A packed unless it
-// is already contiguous along j (`a_contiguous`) and short enough to stay in
-// cache.
+// is already contiguous along j (`a_contiguous`) and a strip of it (depth
+// rows) fits in half of L1; one strip per task.
 GemmSchedule default_gemm_schedule(const GemmShape &shape, const Halide::Target &target,
                                    bool a_contiguous);
 

@@ -74,4 +74,89 @@ ScheduleKnobs knobs_of(const DenseSchedule &s) {
           ""};
 }
 
+GemmSchedule gemm_schedule_from(const ScheduleKnobs &k) {
+  expect_family(k, "gemm");
+  GemmSchedule s;
+  take(k, "vector_width", s.vector_width);
+  take(k, "j_vectors", s.j_vectors);
+  take(k, "i_block", s.i_block);
+  take(k, "pack_a", s.pack_a);
+  take(k, "parallel", s.parallel);
+  take(k, "lanes_along_i", s.lanes_along_i);
+  take(k, "i_vectors", s.i_vectors);
+  take(k, "j_block", s.j_block);
+  take(k, "k_chunk", s.k_chunk);
+  take(k, "strips_per_task", s.strips_per_task);
+  return s;
+}
+
+ScheduleKnobs knobs_of(const GemmSchedule &s) {
+  return {"gemm",
+          {{"vector_width", s.vector_width},
+           {"j_vectors", s.j_vectors},
+           {"i_block", s.i_block},
+           {"pack_a", s.pack_a},
+           {"parallel", s.parallel},
+           {"lanes_along_i", s.lanes_along_i},
+           {"i_vectors", s.i_vectors},
+           {"j_block", s.j_block},
+           {"k_chunk", s.k_chunk},
+           {"strips_per_task", s.strips_per_task}},
+          ""};
+}
+
+WinogradSchedule winograd_schedule_from(const ScheduleKnobs &k) {
+  expect_family(k, "winograd");
+  WinogradSchedule s;
+  take(k, "vector_width", s.vector_width);
+  take(k, "tile_vectors", s.tile_vectors);
+  take(k, "k_block", s.k_block);
+  take(k, "tile_rows", s.tile_rows);
+  take(k, "k_groups", s.k_groups);
+  take(k, "shared_v", s.shared_v);
+  take(k, "parallel", s.parallel);
+  return s;
+}
+
+ScheduleKnobs knobs_of(const WinogradSchedule &s) {
+  return {"winograd",
+          {{"vector_width", s.vector_width},
+           {"tile_vectors", s.tile_vectors},
+           {"k_block", s.k_block},
+           {"tile_rows", s.tile_rows},
+           {"k_groups", s.k_groups},
+           {"shared_v", s.shared_v},
+           {"parallel", s.parallel}},
+          ""};
+}
+
+DepthwiseSchedule depthwise_schedule_from(const ScheduleKnobs &k) {
+  expect_family(k, "depthwise");
+  DepthwiseSchedule s;
+  take(k, "vector_width", s.vector_width);
+  take(k, "x_vectors", s.x_vectors);
+  take(k, "y_block", s.y_block);
+  take(k, "strip_rows", s.strip_rows);
+  take(k, "task_channels", s.task_channels);
+  take(k, "split_rows", s.split_rows);
+  take(k, "column_phases", s.column_phases);
+  take(k, "unroll_taps", s.unroll_taps);
+  take(k, "parallel", s.parallel);
+  return s;
+}
+
+ScheduleKnobs knobs_of(const DepthwiseSchedule &s) {
+  return {"depthwise",
+          {{"vector_width", s.vector_width},
+           {"x_vectors", s.x_vectors},
+           {"y_block", s.y_block},
+           {"strip_rows", s.strip_rows},
+           {"task_channels", s.task_channels},
+           {"split_rows", s.split_rows},
+           {"column_phases", s.column_phases},
+           {"unroll_taps", s.unroll_taps},
+           {"parallel", s.parallel}},
+          ""};
+}
+
 }  // namespace kiln::codegen::schedules

@@ -65,9 +65,10 @@ void convert_size(NodeContext &c) {
   c.set_constant(0, ConstTensor::of_ints({}, {ir::numel(c.shape(0))}));
 }
 
-void convert_cast(NodeContext &c) {
-  c.expect_attrs({"to", "saturate"});
-  const int32_t to = static_cast<int32_t>(c.attr_int("to"));
+// Input 0 as ONNX element type `to`: folded when it is a constant; float
+// data computed at run time stays float32, rounded to float16's or
+// bfloat16's grid for those types (held exactly in float32).
+void cast_input(NodeContext &c, int32_t to) {
   if (c.is_constant(0)) {
     try {
       return c.set_constant(0, cast_tensor(c.constant(0, "input"), to));
@@ -79,13 +80,31 @@ void convert_cast(NodeContext &c) {
   // float32 data as double: the same values (every float32 is a double);
   // what follows computes in float32, as everywhere in kiln.
   if (to == kDouble) return c.set_output(0, c.value(0));
-  // As float16: rounded to float16's grid, held exactly in float32.
   if (to == kFloat16) return c.set_output(0, c.emit("to_float16", {c.value(0)}));
+  // bfloat16: cut to the upper 16 bits, as ONNX's reference does for the
+  // opsets kiln imports (<= 17; its test data expects it).
+  if (to == kBfloat16) {
+    ir::Attrs a;
+    a.set("rounding", std::string("truncate"));
+    return c.set_output(0, c.emit("to_bfloat16", {c.value(0)}, a));
+  }
   if (to != kFloat)
     c.unsupported("a cast to " + dtype_name(to) +
                   " of data computed at run time (kiln computes in "
                   "float32 only)");
   c.set_output(0, c.value(0));
+}
+
+void convert_cast(NodeContext &c) {
+  c.expect_attrs({"to", "saturate"});
+  cast_input(c, static_cast<int32_t>(c.attr_int("to")));
+}
+
+// CastLike: a Cast to input 1's element type, which the import knows (only
+// its type is read, not its data; a graph input's as the model declares it).
+void convert_cast_like(NodeContext &c) {
+  c.expect_attrs({"saturate"});
+  cast_input(c, c.declared_dtype(1));
 }
 
 // `length` entries of `axis` from `start` of a run-time value.
@@ -168,20 +187,39 @@ void convert_slice(NodeContext &c) {
   const bool constant = c.is_constant(0);
   ConstTensor folded = constant ? c.constant(0, "data") : ConstTensor{};
   if (!constant) c.expect_float(0);
-  int v = constant ? -1 : c.value(0);
+  // The entries kept along each sliced axis; none along one: the result is
+  // empty, known at import.
+  std::vector<int> slice_axes;
+  std::vector<int64_t> slice_starts, slice_ends, lengths;
+  ir::Shape out_shape = x;
   for (size_t k = 0; k < starts.size(); k++) {
     const int axis = normalize_axis(c, axes[k], rank, "axis");
     int64_t start = starts[k], end = ends[k];
     if (steps[k] == 0) c.fail("a step of 0");
     clamp_slice(x[axis], steps[k], &start, &end);
-    if (constant) {
-      folded = eval_slice(folded, axis, start, end, steps[k]);
-      continue;
-    }
     const int64_t step = steps[k];
     const int64_t length =
         step > 0 ? (end - start + step - 1) / step : (start - end - step - 1) / -step;
-    if (length <= 0) c.unsupported("an empty slice");
+    slice_axes.push_back(axis);
+    slice_starts.push_back(start);
+    slice_ends.push_back(end);
+    lengths.push_back(std::max<int64_t>(length, 0));
+    out_shape[axis] = lengths.back();
+  }
+  if (!constant && ir::numel(out_shape) == 0) {
+    ConstTensor empty;
+    empty.shape = out_shape;
+    return c.set_constant(0, empty);
+  }
+  int v = constant ? -1 : c.value(0);
+  for (size_t k = 0; k < starts.size(); k++) {
+    const int axis = slice_axes[k];
+    const int64_t start = slice_starts[k], end = slice_ends[k], step = steps[k];
+    if (constant) {
+      folded = eval_slice(folded, axis, start, end, step);
+      continue;
+    }
+    const int64_t length = lengths[k];
     if (step == 1) {
       v = slice_value(c, v, axis, start, length, "axis" + std::to_string(axis));
       continue;
@@ -222,6 +260,7 @@ void add_constant_converters(ConverterTable &table) {
   table["Shape"] = convert_shape;
   table["Size"] = convert_size;
   table["Cast"] = convert_cast;
+  table["CastLike"] = convert_cast_like;
   table["Gather"] = convert_gather;
   table["Slice"] = convert_slice;
   table["Range"] = convert_range;

@@ -1,6 +1,6 @@
 // Conv and ConvTranspose -> kiln conv2d and conv_transpose2d. 1-D
 // convolutions (N, C, L) run as 2-D ones of height 1; 3-D convolutions
-// (N, C, D, H, W) as kiln's conv3d; 3-D transposed ones are not supported.
+// (N, C, D, H, W) as kiln's conv3d and conv_transpose3d.
 #include "frontend/onnx/convert_util.h"
 #include "frontend/onnx/converters.h"
 #include "ir/op.h"
@@ -20,15 +20,13 @@ int lifted_weight(NodeContext &c, size_t k) {
 }
 
 // Checks the data and weight ranks and kernel_shape; returns the kernel.
-std::vector<int64_t> check_conv_shapes(NodeContext &c, bool allow_3d = false) {
+std::vector<int64_t> check_conv_shapes(NodeContext &c) {
   c.expect_float(0);
   c.expect_float(1);
   const ir::Shape x = c.shape(0), w = c.shape(1);
-  if (x.size() == 5 && !allow_3d)
-    c.unsupported("a 3-D transposed convolution (kiln's are 1-D and 2-D)");
-  if (x.size() != 3 && x.size() != 4 && !(x.size() == 5 && allow_3d))
+  if (x.size() < 3 || x.size() > 5)
     c.unsupported("an input of rank " + std::to_string(x.size()) +
-                  " (kiln convolves (N, C, L) and (N, C, H, W))");
+                  " (kiln convolves (N, C, L), (N, C, H, W) and (N, C, D, H, W))");
   if (w.size() != x.size()) c.fail("the weight's rank must equal the input's");
   std::vector<int64_t> kernel(w.begin() + 2, w.end());
   if (c.has_attr("kernel_shape") && c.attr_ints("kernel_shape") != kernel)
@@ -66,9 +64,29 @@ void convert_conv3d(NodeContext &c, const OnnxWindow &window) {
   c.set_output(0, c.emit("conv3d", inputs, a));
 }
 
+// A 3-D transposed convolution: kiln's conv_transpose3d takes the resolved
+// window as it is (`a` holds filters and groups).
+void convert_conv_transpose3d(NodeContext &c, const OnnxWindow &window,
+                              const std::vector<int64_t> &output_padding, ir::Attrs a) {
+  a.set("kernel", window.kernel);
+  a.set("stride", window.strides);
+  a.set("dilation", window.dilations);
+  std::vector<int64_t> pads = window.pads_begin;
+  pads.insert(pads.end(), window.pads_end.begin(), window.pads_end.end());
+  a.set("pads", pads);
+  a.set("output_padding", output_padding);
+  a.set("use_bias", int64_t{c.has_input(2)});
+  std::vector<int> inputs = {c.value(0), c.value(1)};
+  if (c.has_input(2)) {
+    c.expect_float(2);
+    inputs.push_back(c.value(2));
+  }
+  c.set_output(0, c.emit("conv_transpose3d", inputs, a));
+}
+
 void convert_conv(NodeContext &c) {
   c.expect_attrs({"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"});
-  const std::vector<int64_t> kernel = check_conv_shapes(c, true);
+  const std::vector<int64_t> kernel = check_conv_shapes(c);
   const ir::Shape x = c.shape(0), w = c.shape(1);
   const bool one_d = x.size() == 3;
   OnnxWindow window = read_window(c, spatial_dims(x), kernel, true);
@@ -144,6 +162,7 @@ void convert_conv_transpose(NodeContext &c) {
   ir::Attrs a;
   a.set("filters", w[1] * group);
   a.set("groups", group);
+  if (n == 3) return convert_conv_transpose3d(c, window, output_padding, a);
   set_window_attrs(a, window, true);
   a.set("output_padding", one_d ? std::vector<int64_t>{0, output_padding[0]} : output_padding);
   a.set("use_bias", int64_t{c.has_input(2)});

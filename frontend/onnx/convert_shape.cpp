@@ -226,7 +226,13 @@ void convert_split(NodeContext &c) {
     }
     if (!c.output_used(k)) continue;
     c.expect_float(0);
-    if (sizes[k] == 0) c.unsupported("an empty output");
+    if (sizes[k] == 0) {  // no elements: known at import
+      ConstTensor empty;
+      empty.shape = x;
+      empty.shape[axis] = 0;
+      c.set_constant(k, empty);
+      continue;
+    }
     ir::Attrs a;
     a.set("axis", int64_t{axis});
     a.set("start", start);

@@ -205,6 +205,11 @@ ir::Shape NodeContext::shape(size_t k) const {
 
 int32_t NodeContext::dtype(size_t k) const { return input_entry(k).dtype; }
 
+int32_t NodeContext::declared_dtype(size_t k) const {
+  const ImportedValue &v = input_entry(k);
+  return v.declared_dtype ? v.declared_dtype : v.dtype;
+}
+
 void NodeContext::expect_float(size_t k) const {
   int32_t t = dtype(k);
   if (!is_float_dtype(t))

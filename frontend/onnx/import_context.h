@@ -27,6 +27,9 @@ struct ImportedValue {
   int id = -1;                                  // the kiln value, once there is one
   std::shared_ptr<const ConstTensor> constant;  // the value, when known at import time
   int32_t dtype = kFloat;                       // the ONNX element type
+  // A graph input given as float32 (OnnxImportOptions::float32_inputs):
+  // the type the model declares (CastLike casts to it); else 0.
+  int32_t declared_dtype = 0;
   bool is_graph_input = false;
   // Why a graph input cannot be a kiln value (a scalar), or "": using it as
   // data is then Unsupported, though a converter may still need it only as
@@ -89,6 +92,9 @@ class NodeContext {
   int value(size_t k);
   ir::Shape shape(size_t k) const;  // by value: emitting nodes moves the graph's values
   int32_t dtype(size_t k) const;
+  // The element type the model declares for input k: dtype(k), except for a
+  // graph input given as float32, which keeps its declared type here.
+  int32_t declared_dtype(size_t k) const;
   // Input k must be a float tensor computed by kiln or a float constant.
   void expect_float(size_t k) const;
 

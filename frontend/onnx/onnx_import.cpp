@@ -64,9 +64,7 @@ ir::Shape input_shape(const onnx::ValueInfoProto &in, const LoadOptions &options
   bool symbolic = false;
   ir::Shape shape;
   for (const auto &d : type.shape().dim()) {
-    if (d.has_dim_value() && d.dim_value() == 0)
-      throw Unsupported(path + ": input '" + name + "' is empty (a dimension of size 0)", "");
-    const bool known = d.has_dim_value() && d.dim_value() > 0;
+    const bool known = d.has_dim_value() && d.dim_value() >= 0;  // 0: empty, a constant
     symbolic = symbolic || !known;
     shape.push_back(known ? d.dim_value() : -1);
     dims_text += (dims_text.empty() ? "" : " x ") + (known ? std::to_string(d.dim_value())
@@ -75,8 +73,6 @@ ir::Shape input_shape(const onnx::ValueInfoProto &in, const LoadOptions &options
   }
   if (fixed != options.input_shapes.end()) {
     const ir::Shape &want = fixed->second;
-    if (std::count(want.begin(), want.end(), 0))
-      throw Unsupported(path + ": input '" + name + "' is empty (" + ir::shape_str(want) + ")", "");
     bool fits = !type.has_shape() || want.size() == shape.size();
     for (size_t k = 0; fits && k < shape.size(); k++) fits = shape[k] < 0 || shape[k] == want[k];
     if (!fits)
@@ -117,6 +113,7 @@ void add_graph_inputs(ImportContext &ctx, const onnx::GraphProto &graph,
     v.is_graph_input = true;
     if (dtype != onnx_import::kFloat && options.float32_inputs.count(in.name())) {
       v.dtype = onnx_import::kFloat;  // the caller converts the data
+      v.declared_dtype = dtype;
     } else if (dtype != onnx_import::kFloat) {
       // Known only at run time, so usable only where kiln needs no value:
       // converters that need it report it (naming the input) as Unsupported.
@@ -124,7 +121,14 @@ void add_graph_inputs(ImportContext &ctx, const onnx::GraphProto &graph,
       continue;
     }
     ir::Shape shape = input_shape(in, options.load, ctx.source);
-    if (shape.empty())
+    if (!shape.empty() && ir::numel(shape) == 0) {
+      // No elements: its value is known (nothing), so it is a constant and
+      // what is computed from it folds at import.
+      ConstTensor empty;
+      empty.dtype = v.dtype;
+      empty.shape = shape;
+      v.constant = std::make_shared<const ConstTensor>(std::move(empty));
+    } else if (shape.empty())
       v.unavailable =
           "the input '" + in.name() + "' is a scalar; kiln's inputs have rank 1 or more";
     else
@@ -183,7 +187,13 @@ void convert_node(ImportContext &ctx, const onnx::NodeProto &node) {
 int constant_output(ImportContext &ctx, const std::string &name, const ConstTensor &t,
                     const OnnxImportOptions &options) {
   const std::string what = "the graph output '" + name + "' is a constant (computed at import)";
-  if (t.numel() == 0) throw Unsupported(ctx.source + ": " + what + " that is empty", "");
+  // No elements, of any type: an empty tensor, which nothing writes.
+  if (!t.shape.empty() && t.numel() == 0) {
+    ir::Attrs a;
+    a.set("shape", std::vector<int64_t>(t.shape));
+    const int node = ctx.graph.add_node("empty", ctx.unique_name(name), {}, a);
+    return ctx.graph.node(node).outputs[0];
+  }
   if (t.dtype != onnx_import::kFloat && !options.float32_outputs.count(name))
     throw Unsupported(ctx.source + ": " + what + " of type " + onnx_import::dtype_name(t.dtype) +
                           "; kiln's outputs are float32",
@@ -249,7 +259,8 @@ ir::Graph load_onnx(const std::string &path, const OnnxImportOptions &options) {
   }
   add_graph_inputs(ctx, graph, options);
   for (const auto &[name, shape] : options.load.input_shapes)
-    if (g.find_value(name) < 0 || g.value(g.find_value(name)).kind != ir::ValueKind::Input)
+    if ((g.find_value(name) < 0 || g.value(g.find_value(name)).kind != ir::ValueKind::Input) &&
+        !(ctx.values.count(name) && ctx.values[name].is_graph_input))  // or empty: a constant
       throw UserError(path + ": --input-shape names '" + name +
                       "', which is not an input of the model");
   for (const auto &node : graph.node()) convert_node(ctx, node);
@@ -276,8 +287,12 @@ OnnxModelInfo read_onnx_info(const std::string &path) {
     for (const auto &d : in.type().tensor_type().shape().dim())
       dims.push_back(d.has_dim_value() ? d.dim_value() : -1);
     info.input_dims.push_back(dims);
+    info.input_types.push_back(in.type().tensor_type().elem_type());
   }
-  for (const auto &out : model.graph().output()) info.output_names.push_back(out.name());
+  for (const auto &out : model.graph().output()) {
+    info.output_names.push_back(out.name());
+    info.output_types.push_back(out.type().tensor_type().elem_type());
+  }
   for (const auto *list : {&model.graph().input(), &model.graph().output()})
     for (const auto &v : *list) {
       if (!info.unsupported_io.empty() || initializers.count(v.name())) continue;

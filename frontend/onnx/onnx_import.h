@@ -50,7 +50,9 @@ struct OnnxModelInfo {
   std::vector<std::string> op_types;
   std::vector<std::string> input_names;  // graph inputs that are not initializers
   std::vector<ir::Shape> input_dims;     // their shapes, -1 for a symbolic dimension
+  std::vector<int32_t> input_types;      // their ONNX element types
   std::vector<std::string> output_names;
+  std::vector<int32_t> output_types;  // the outputs' ONNX element types
   // Why kiln cannot exchange data with the model (an input or output that
   // is a sequence, an optional or a string tensor), or "".
   std::string unsupported_io;
