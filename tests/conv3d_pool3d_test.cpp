@@ -14,6 +14,7 @@
 #include "reference/interpreter.h"
 #include "tests/codegen_test_util.h"
 #include "tests/test_util.h"
+#include "tests/torch_batch_oracle.h"
 
 namespace kiln {
 namespace {
@@ -23,16 +24,6 @@ using ints = std::vector<int64_t>;
 const Halide::Target &host() {
   static const Halide::Target t = Halide::get_jit_target_from_environment();
   return t;
-}
-
-std::vector<const reference::Tensor *> ptrs(const std::vector<reference::Tensor> &ts) {
-  std::vector<const reference::Tensor *> p;
-  for (const auto &t : ts) p.push_back(&t);
-  return p;
-}
-
-reference::Tensor run_reference(const testing::OneNode &g) {
-  return reference::run_node(g.n(), ptrs(g.inputs)).at(0);
 }
 
 // One op with its data shape and attributes, run both ways.
@@ -228,25 +219,17 @@ TEST(Reference3d, MatchesPyTorch) {
        with(pool_attrs({3, 3, 3}, {2, 2, 2}, {1, 1, 1, 1, 1, 1}, true), "count_include_pad",
             int64_t{0})},
   };
-  testing::TempDir dir;
-  std::ofstream(dir / "script.py") << kTorchScript;
   std::string lines;
   std::vector<testing::OneNode> graphs;
   for (size_t k = 0; k < cases.size(); k++) {
     graphs.push_back(testing::one_node(cases[k].op, {cases[k].x}, cases[k].attrs, 100 + k));
-    std::vector<std::vector<float>> arrays;
-    for (const auto &t : graphs.back().inputs) arrays.push_back(t.data);
-    testing::write_floats(dir / ("in_" + std::to_string(k) + ".f32"), arrays);
     lines += torch_line(cases[k], k);
   }
-  std::ofstream(dir / "cases.txt") << lines;
-  testing::CommandResult r =
-      testing::run_shell("/usr/bin/python3 " + (dir / "script.py") + " " + dir.path().string());
-  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::vector<std::vector<float>> outs = testing::torch_batch_outputs(kTorchScript, graphs, lines);
+  ASSERT_EQ(outs.size(), cases.size());
   for (size_t k = 0; k < cases.size(); k++) {
-    reference::Tensor want = run_reference(graphs[k]);
-    reference::Tensor torch(want.shape,
-                            testing::read_floats(dir / ("out_" + std::to_string(k) + ".f32")));
+    reference::Tensor want = testing::reference_output(graphs[k]);
+    reference::Tensor torch(want.shape, outs[k]);
     ASSERT_EQ(torch.numel(), want.numel()) << lines;
     EXPECT_EQ(testing::compare(want, torch, 1e-5), "") << "case " << k << ": " << cases[k].op;
   }
@@ -301,7 +284,8 @@ TEST_P(Lowering3d, MatchesReference) {
   codegen::LowerRequest req = testing::lower_request(g, host());
   codegen::LoweredKernel k = codegen::lower_node(req);
   reference::Tensor got = testing::run_lowered(k, g.inputs, {req.outputs[0].shape}, host())[0];
-  EXPECT_EQ(testing::compare(got, run_reference(g), 1e-5), "") << c.name << ": " << k.schedule;
+  EXPECT_EQ(testing::compare(got, testing::reference_output(g), 1e-5), "")
+      << c.name << ": " << k.schedule;
 }
 
 INSTANTIATE_TEST_SUITE_P(Ops, Lowering3d, ::testing::ValuesIn(lowering_cases()),

@@ -14,6 +14,7 @@
 #include "reference/interpreter.h"
 #include "tests/codegen_test_util.h"
 #include "tests/test_util.h"
+#include "tests/torch_batch_oracle.h"
 
 namespace kiln {
 namespace {
@@ -23,12 +24,6 @@ using ints = std::vector<int64_t>;
 const Halide::Target &host() {
   static const Halide::Target t = Halide::get_jit_target_from_environment();
   return t;
-}
-
-reference::Tensor run_reference(const testing::OneNode &g) {
-  std::vector<const reference::Tensor *> p;
-  for (const auto &t : g.inputs) p.push_back(&t);
-  return reference::run_node(g.n(), p).at(0);
 }
 
 ir::Attrs attrs(int64_t filters, ints kernel, ints stride, ints dilation, ints pads,
@@ -123,25 +118,17 @@ TEST(ConvTranspose3dReference, MatchesPyTorch) {
        attrs(3, {2, 3, 2}, {1, 2, 2}, {2, 1, 3}, {0, 1, 1, 0, 1, 1}, {1, 0, 2}, 1, false)},
       {"depthwise", {2, 3, 2, 3, 4}, attrs(3, {2, 2, 2}, {2, 2, 2}, one, none, zero, 3, true)},
   };
-  testing::TempDir dir;
-  std::ofstream(dir / "script.py") << kTorchScript;
   std::string lines;
   std::vector<testing::OneNode> graphs;
   for (size_t k = 0; k < cases.size(); k++) {
     graphs.push_back(testing::one_node("conv_transpose3d", {cases[k].x}, cases[k].attrs, 50 + k));
-    std::vector<std::vector<float>> arrays;
-    for (const auto &t : graphs.back().inputs) arrays.push_back(t.data);
-    testing::write_floats(dir / ("in_" + std::to_string(k) + ".f32"), arrays);
     lines += torch_line(cases[k], k);
   }
-  std::ofstream(dir / "cases.txt") << lines;
-  testing::CommandResult r =
-      testing::run_shell("/usr/bin/python3 " + (dir / "script.py") + " " + dir.path().string());
-  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::vector<std::vector<float>> outs = testing::torch_batch_outputs(kTorchScript, graphs, lines);
+  ASSERT_EQ(outs.size(), cases.size());
   for (size_t k = 0; k < cases.size(); k++) {
-    reference::Tensor want = run_reference(graphs[k]);
-    reference::Tensor torch(want.shape,
-                            testing::read_floats(dir / ("out_" + std::to_string(k) + ".f32")));
+    reference::Tensor want = testing::reference_output(graphs[k]);
+    reference::Tensor torch(want.shape, outs[k]);
     ASSERT_EQ(torch.numel(), want.numel()) << lines;
     EXPECT_EQ(testing::compare(want, torch, 1e-5), "") << cases[k].name;
   }
@@ -170,7 +157,8 @@ TEST_P(ConvTranspose3dLowering, MatchesReference) {
   codegen::LowerRequest req = testing::lower_request(g, host());
   codegen::LoweredKernel k = codegen::lower_node(req);
   reference::Tensor got = testing::run_lowered(k, g.inputs, {req.outputs[0].shape}, host())[0];
-  EXPECT_EQ(testing::compare(got, run_reference(g), 1e-5), "") << c.name << ": " << k.schedule;
+  EXPECT_EQ(testing::compare(got, testing::reference_output(g), 1e-5), "")
+      << c.name << ": " << k.schedule;
 }
 
 INSTANTIATE_TEST_SUITE_P(Ops, ConvTranspose3dLowering, ::testing::ValuesIn(lowering_cases()),

@@ -38,21 +38,6 @@ const char *kModel = R"({
   "outputs": ["fc"]
 })";
 
-struct Output {
-  int code;
-  std::string text;
-};
-
-Output sh(const std::string &cmd) {
-  Output o{-1, ""};
-  FILE *p = ::popen((cmd + " 2>&1").c_str(), "r");
-  char buf[4096];
-  while (size_t n = std::fread(buf, 1, sizeof buf, p)) o.text.append(buf, n);
-  int status = ::pclose(p);
-  o.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return o;
-}
-
 ir::Graph model_graph(const std::string &path) {
   return kiln::testing::optimized(frontend::load_model(path), 2);
 }
@@ -126,9 +111,10 @@ TEST_F(Autoscheduler, MullapudiCandidatesCompileAndMatchTheReference) {
 TEST_F(Autoscheduler, TuneRecordsItAndCompileReusesIt) {
   std::string db = dir_ / "db.json";
   std::string cache = std::string("KILN_CACHE_DIR=") + codegen::default_cache_dir() + " ";
-  Output t = sh(cache + kiln::testing::kiln_binary() + " tune " + model_ + " --tuning-db " + db +
-                " --budget 40 --patience 1 -j 2 --quiet");
-  ASSERT_EQ(t.code, 0) << t.text;
+  kiln::testing::CommandResult t =
+      kiln::testing::run_shell(cache + kiln::testing::kiln_binary() + " tune " + model_ +
+                               " --tuning-db " + db + " --budget 40 --patience 1 -j 2 --quiet");
+  ASSERT_EQ(t.exit_code, 0) << t.output;
   tune::TuningDb tuned = tune::load_db(db);
   ASSERT_EQ(tuned.records.size(), 2u);
   const tune::Record *conv = nullptr;
@@ -159,9 +145,10 @@ TEST_F(Autoscheduler, TuneRecordsItAndCompileReusesIt) {
   std::string db2 = dir_ / "mullapudi.json";
   tune::update_db(db2, [&](tune::TuningDb &d) { d.merge(picked); });
   std::string report = dir_ / "report.json";
-  Output c = sh(cache + kiln::testing::kiln_binary() + " compile " + model_ + " -o " +
-                (dir_ / "lib") + " --tuning-db " + db2 + " --report " + report);
-  ASSERT_EQ(c.code, 0) << c.text;
+  kiln::testing::CommandResult c = kiln::testing::run_shell(
+      cache + kiln::testing::kiln_binary() + " compile " + model_ + " -o " + (dir_ / "lib") +
+      " --tuning-db " + db2 + " --report " + report);
+  ASSERT_EQ(c.exit_code, 0) << c.output;
   nlohmann::json j = nlohmann::json::parse(std::ifstream(report));
   bool seen = false;
   for (const auto &k : j["kernels"])

@@ -25,21 +25,6 @@ using namespace kiln;
 
 namespace {
 
-struct Output {
-  int code;
-  std::string text;
-};
-
-Output sh(const std::string &cmd) {
-  Output o{-1, ""};
-  FILE *p = ::popen((cmd + " 2>&1").c_str(), "r");
-  char buf[4096];
-  while (size_t n = std::fread(buf, 1, sizeof buf, p)) o.text.append(buf, n);
-  int status = ::pclose(p);
-  o.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return o;
-}
-
 std::string model() { return kiln::testing::source_path("examples/tiny_resnet.json"); }
 
 std::string cache_env() {
@@ -94,19 +79,20 @@ struct TuneRun {
     ::kill(pid, SIGKILL);
     ::waitpid(pid, nullptr, 0);
     before_ = tune::read_db(db_);
-    second_ = sh(cache_env() + "KILN_TUNE_INJECT=hang@1 " + kiln::testing::kiln_binary() +
-                 " tune " + model() + " --tuning-db " + db_ +
-                 " --resume -j 2 --timeout 15 --conv-algo direct --budget " +
-                 std::to_string(trial_count(before_) + 3));
+    second_ = kiln::testing::run_shell(cache_env() + "KILN_TUNE_INJECT=hang@1 " +
+                                       kiln::testing::kiln_binary() + " tune " + model() +
+                                       " --tuning-db " + db_ +
+                                       " --resume -j 2 --timeout 15 --conv-algo direct --budget " +
+                                       std::to_string(trial_count(before_) + 3));
   }
   static void tear_down() { fs::remove_all(dir_); }
   static std::string dir_, db_;
   static tune::TuningDb before_;
-  static Output second_;
+  static kiln::testing::CommandResult second_;
 };
 std::string TuneRun::dir_, TuneRun::db_;
 tune::TuningDb TuneRun::before_;
-Output TuneRun::second_;
+kiln::testing::CommandResult TuneRun::second_;
 
 void check_WritesRecordsAndDiscardsBrokenCandidates() {
   using T = TuneRun;
@@ -121,9 +107,9 @@ void check_WritesRecordsAndDiscardsBrokenCandidates() {
   EXPECT_NE(log.find("crashed"), std::string::npos) << log;
   EXPECT_NE(log.find("wrong output"), std::string::npos) << log;
   EXPECT_NE(log.find("timed out"), std::string::npos) << log;  // run B's hang
-  ASSERT_EQ(T::second_.code, 0) << T::second_.text;
-  EXPECT_NE(T::second_.text.find("1 discarded"), std::string::npos) << T::second_.text;
-  EXPECT_NE(T::second_.text.find("eta"), std::string::npos) << T::second_.text;
+  ASSERT_EQ(T::second_.exit_code, 0) << T::second_.output;
+  EXPECT_NE(T::second_.output.find("1 discarded"), std::string::npos) << T::second_.output;
+  EXPECT_NE(T::second_.output.find("eta"), std::string::npos) << T::second_.output;
   // No discarded candidate was recorded: every trial's schedule passed.
   for (const auto &[key, r] : tune::load_db(T::db_).records)
     for (const auto &t : r.trials) EXPECT_GT(t.median_ms, 0);
@@ -131,12 +117,12 @@ void check_WritesRecordsAndDiscardsBrokenCandidates() {
 
 void check_ResumesAfterAnInterruptionWithoutLosingTrials() {
   using T = TuneRun;
-  ASSERT_EQ(T::second_.code, 0) << T::second_.text;
+  ASSERT_EQ(T::second_.exit_code, 0) << T::second_.output;
   size_t before = trial_count(T::before_);
-  EXPECT_NE(T::second_.text.find("resuming: " + std::to_string(before) + " trials"),
+  EXPECT_NE(T::second_.output.find("resuming: " + std::to_string(before) + " trials"),
             std::string::npos)
-      << T::second_.text;
-  EXPECT_NE(T::second_.text.find("3 trials in"), std::string::npos) << T::second_.text;
+      << T::second_.output;
+  EXPECT_NE(T::second_.output.find("3 trials in"), std::string::npos) << T::second_.output;
   tune::TuningDb now = tune::load_db(T::db_);
   EXPECT_EQ(trial_count(now), before + 2);  // 3 measured, the hanging one discarded
   for (const auto &[key, r0] : T::before_.records) {
@@ -157,12 +143,13 @@ void check_ResumesAfterAnInterruptionWithoutLosingTrials() {
 
 void check_CompileUsesTheRecordedSchedules() {
   using T = TuneRun;
-  ASSERT_EQ(T::second_.code, 0) << T::second_.text;
+  ASSERT_EQ(T::second_.exit_code, 0) << T::second_.output;
   std::string out = T::dir_ + "/lib", report = T::dir_ + "/report.json";
-  Output c = sh(cache_env() + kiln::testing::kiln_binary() + " compile " + model() + " -o " + out +
-                " --tuning-db " + T::db_ + " --conv-algo direct --report " + report);
-  ASSERT_EQ(c.code, 0) << c.text;
-  EXPECT_NE(c.text.find("5 of "), std::string::npos) << c.text;
+  kiln::testing::CommandResult c = kiln::testing::run_shell(
+      cache_env() + kiln::testing::kiln_binary() + " compile " + model() + " -o " + out +
+      " --tuning-db " + T::db_ + " --conv-algo direct --report " + report);
+  ASSERT_EQ(c.exit_code, 0) << c.output;
+  EXPECT_NE(c.output.find("5 of "), std::string::npos) << c.output;
   std::ifstream in(report);
   nlohmann::json j = nlohmann::json::parse(in);
   tune::TuningDb db = tune::load_db(T::db_);

@@ -48,11 +48,7 @@ OpDef def_conv2d() {
     const TensorType &x = in[0];
     expect_rank(x, 4, "the input (NCHW)");
     int64_t filters = a.get_int("filters"), groups = a.get_int("groups");
-    if (filters <= 0) throw UserError("filters must be positive");
-    if (groups <= 0 || x.shape[1] % groups || filters % groups)
-      throw UserError("groups (" + std::to_string(groups) + ") must divide the input channels (" +
-                      std::to_string(x.shape[1]) + ") and the filters (" + std::to_string(filters) +
-                      ")");
+    expect_filters_and_groups(a, x);
     Window2d w = resolve_window(a, x.shape[2], x.shape[3], false, false);
     const auto &k = a.get_ints("kernel");
     std::string algorithm = a.has("algorithm") ? a.get_string("algorithm") : "auto";

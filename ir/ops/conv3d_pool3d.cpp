@@ -59,18 +59,11 @@ OpDef def_conv3d() {
     const TensorType &x = in[0];
     expect_rank(x, 5, "the input (NCDHW)");
     const int64_t filters = a.get_int("filters"), groups = a.get_int("groups");
-    if (filters <= 0) throw UserError("filters must be positive");
-    if (groups <= 0 || x.shape[1] % groups || filters % groups)
-      throw UserError("groups (" + std::to_string(groups) + ") must divide the input channels (" +
-                      std::to_string(x.shape[1]) + ") and the filters (" + std::to_string(filters) +
-                      ")");
+    expect_filters_and_groups(a, x);
     Window3d w = resolve_window3d(a, spatial(x), false, false);
     expect_shape(in[1], {filters, x.shape[1] / groups, w.kernel[0], w.kernel[1], w.kernel[2]},
                  "the weight");
-    const bool bias = a.get_int("use_bias") != 0;
-    if (bias != (in.size() > 2))
-      throw UserError(bias ? "use_bias needs a bias input" : "a bias input needs use_bias");
-    if (bias) expect_shape(in[2], {filters}, "the bias");
+    expect_bias_if_used(a, in);
     return std::vector<TensorType>{
         {DType::F32, {x.shape[0], filters, w.out[0], w.out[1], w.out[2]}}};
   };

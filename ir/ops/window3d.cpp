@@ -6,9 +6,8 @@
 
 namespace kiln::ir {
 
-namespace {
-
-std::array<int64_t, 3> three(const Attrs &attrs, const std::string &name, int64_t fallback) {
+std::array<int64_t, 3> window3d_ints(const Attrs &attrs, const std::string &name,
+                                     int64_t fallback) {
   if (!attrs.has(name)) return {fallback, fallback, fallback};
   const auto &v = attrs.get_ints(name);
   if (v.size() != 3)
@@ -17,15 +16,12 @@ std::array<int64_t, 3> three(const Attrs &attrs, const std::string &name, int64_
   return {v[0], v[1], v[2]};
 }
 
-}  // namespace
-
-Window3d resolve_window3d(const Attrs &attrs, const Shape &in, bool stride_defaults_to_kernel,
-                          bool ceil_mode) {
+Window3d read_window3d_attrs(const Attrs &attrs, bool stride_defaults_to_kernel) {
   Window3d w{};
-  w.kernel = three(attrs, "kernel", 1);
-  w.stride =
-      stride_defaults_to_kernel && !attrs.has("stride") ? w.kernel : three(attrs, "stride", 1);
-  w.dilation = three(attrs, "dilation", 1);
+  w.kernel = window3d_ints(attrs, "kernel", 1);
+  w.stride = stride_defaults_to_kernel && !attrs.has("stride") ? w.kernel
+                                                               : window3d_ints(attrs, "stride", 1);
+  w.dilation = window3d_ints(attrs, "dilation", 1);
   w.pad_begin = w.pad_end = {0, 0, 0};
   if (attrs.has("pads")) {
     const auto &p = attrs.get_ints("pads");
@@ -41,6 +37,14 @@ Window3d resolve_window3d(const Attrs &attrs, const Shape &in, bool stride_defau
     if (w.dilation[k] <= 0) throw UserError("dilations must be positive");
     if (w.pad_begin[k] < 0 || w.pad_end[k] < 0)
       throw UserError("padding amounts must not be negative");
+  }
+  return w;
+}
+
+Window3d resolve_window3d(const Attrs &attrs, const Shape &in, bool stride_defaults_to_kernel,
+                          bool ceil_mode) {
+  Window3d w = read_window3d_attrs(attrs, stride_defaults_to_kernel);
+  for (int k = 0; k < 3; k++) {
     w.in[k] = in[k];
     const int64_t s = w.stride[k];
     const int64_t span =

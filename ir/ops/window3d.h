@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
 
 #include "ir/attrs.h"
 #include "ir/types.h"
@@ -15,6 +16,15 @@ namespace kiln::ir {
 struct Window3d {
   std::array<int64_t, 3> kernel, stride, dilation, pad_begin, pad_end, in, out;
 };
+
+// Three ints of attribute `name` (depth, height, width), or `fallback` on
+// every axis when absent. Throws UserError on another count.
+std::array<int64_t, 3> window3d_ints(const Attrs &attrs, const std::string &name, int64_t fallback);
+
+// The attributes of a 3-D window, read and checked (positive kernel, stride
+// and dilation, no negative pads); `in` and `out` left zero. See below for
+// the attributes.
+Window3d read_window3d_attrs(const Attrs &attrs, bool stride_defaults_to_kernel);
 
 // Reads `kernel` (3 ints), `stride` (default: 1, or the kernel when
 // `stride_defaults_to_kernel`), `dilation` (if present, else 1) and `pads`
