@@ -16,7 +16,8 @@
 // dynamically and does not suffer this. The header line shows the setting.
 //
 //   onednn_conv_bench [--set resnet50|vgg16|all] [--layer NAME[,NAME...]] [--repeat N] [--rounds N]
-//                     [--threads N] [--algo direct|auto] [--layout any|nchw] [--kiln-algo NAME]
+//                     [--warmup-ms MS] [--threads N] [--algo direct|auto] [--layout any|nchw]
+//                     [--kiln-algo NAME]
 #include <omp.h>
 
 #include <algorithm>
@@ -96,7 +97,8 @@ const ConvLayer kLayers[] = {
 struct Options {
   std::string set = "all";
   std::string layer;  // only these layers (comma-separated names), when given
-  int repeat = 10, rounds = 3, threads = 0;
+  int repeat = 5, rounds = 6, threads = 0;
+  double warmup_ms = 25;
   bool algo_auto = false, layout_any = true;
   std::string kiln_algo = "auto";  // kiln's conv2d `algorithm` attribute
 };
@@ -105,7 +107,7 @@ struct Options {
   std::fprintf(stderr,
                "onednn_conv_bench: %s\nusage: onednn_conv_bench [--set resnet50|vgg16|all] "
                "[--layer NAME[,NAME...]] "
-               "[--repeat N] [--rounds N] [--threads N] [--algo direct|auto] [--layout any|nchw] "
+               "[--repeat N] [--rounds N] [--warmup-ms MS] [--threads N] [--algo direct|auto] [--layout any|nchw] "
                "[--kiln-algo NAME]\n",
                why.c_str());
   std::exit(2);
@@ -126,6 +128,8 @@ Options parse(int argc, char **argv) {
       o.repeat = std::stoi(v);
     else if (a == "--rounds")
       o.rounds = std::stoi(v);
+    else if (a == "--warmup-ms")
+      o.warmup_ms = std::stod(v);
     else if (a == "--threads")
       o.threads = std::stoi(v);
     else if (a == "--algo" && (v == "direct" || v == "auto"))
@@ -254,20 +258,40 @@ double time_ms(const std::function<void()> &f) {
       .count();
 }
 
-// Alternating blocks: one untimed run, then `repeat` timed runs, then an idle
-// gap (worker threads of the other library stop spinning and sleep).
+// Alternating blocks: untimed runs for `warmup_ms`, then `repeat` timed
+// runs, then an idle gap (worker threads of the other library stop spinning
+// and sleep). The warm-up is by time, not a run count: after an idle gap
+// this VM runs kiln's two threads at about one thread's speed for the first
+// 10-20 ms (measured: a 0.6 ms 1x1 conv took 1.1 ms for its first 10-18
+// runs, then 0.56), and a model's kernels run back to back, not after gaps.
+// `round_ratios` gets each round's median of a over its median of b: this
+// 2-vCPU VM has phases of seconds in which both libraries run at one-thread
+// speed, so a ratio of two blocks a few ms apart is steadier than a ratio of
+// medians taken over different phases.
 void time_both(const Options &o, const std::function<void()> &a, const std::function<void()> &b,
-               std::vector<double> &a_ms, std::vector<double> &b_ms) {
+               std::vector<double> &a_ms, std::vector<double> &b_ms,
+               std::vector<double> &round_ratios) {
   auto block = [&](const std::function<void()> &f, std::vector<double> &out) {
-    f();
-    for (int r = 0; r < o.repeat; r++) out.push_back(time_ms(f));
+    std::vector<double> ms;
+    auto start = std::chrono::steady_clock::now();
+    do f();
+    while (std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+               .count() < o.warmup_ms);
+    for (int r = 0; r < o.repeat; r++) ms.push_back(time_ms(f));
+    out.insert(out.end(), ms.begin(), ms.end());
     std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    return median(ms);
   };
   for (int round = 0; round < o.rounds; round++) {
-    if (round % 2 == 0)
-      block(a, a_ms), block(b, b_ms);
-    else
-      block(b, b_ms), block(a, a_ms);
+    double ma, mb;
+    if (round % 2 == 0) {
+      ma = block(a, a_ms);
+      mb = block(b, b_ms);
+    } else {
+      mb = block(b, b_ms);
+      ma = block(a, a_ms);
+    }
+    round_ratios.push_back(ma / mb);
   }
 }
 
@@ -276,6 +300,7 @@ void time_both(const Options &o, const std::function<void()> &a, const std::func
 struct Row {
   const ConvLayer *layer;
   double kiln_ms, onednn_ms, kiln_best_ms, onednn_best_ms, max_diff;
+  double paired;  // median over rounds of kiln's block median / oneDNN's
   std::string impl;
 };
 
@@ -288,28 +313,32 @@ std::string shape_text(const ConvLayer &l) {
 
 void print_set(const char *set, const std::vector<Row> &rows, double peak) {
   std::printf("\n%s, batch 1\n", set);
-  std::printf("%-16s %-24s %9s %10s %6s %6s %8s %8s %6s %6s %8s  %s\n", "layer",
-              "shape (CxHxW>F k s)", "kiln ms", "oneDNN ms", "ratio", "best", "kiln GF", "oDNN GF",
-              "kiln%", "oDNN%", "max|diff|", "oneDNN impl");
-  std::vector<double> ratios, best_ratios;
+  std::printf("%-16s %-24s %9s %10s %6s %6s %6s %8s %8s %6s %6s %8s  %s\n", "layer",
+              "shape (CxHxW>F k s)", "kiln ms", "oneDNN ms", "ratio", "best", "paired", "kiln GF",
+              "oDNN GF", "kiln%", "oDNN%", "max|diff|", "oneDNN impl");
+  std::vector<double> ratios, best_ratios, paired_ratios;
   double kiln_total = 0, onednn_total = 0;
   for (const Row &r : rows) {
     if (std::strcmp(r.layer->set, set) != 0) continue;
     double fl = r.layer->flops();
     double kg = fl / (r.kiln_ms * 1e-3) * 1e-9, og = fl / (r.onednn_ms * 1e-3) * 1e-9;
-    std::printf("%-16s %-24s %9.3f %10.3f %6.2f %6.2f %8.1f %8.1f %5.0f%% %5.0f%% %8.1e  %s\n",
-                r.layer->name, shape_text(*r.layer).c_str(), r.kiln_ms, r.onednn_ms,
-                r.kiln_ms / r.onednn_ms, r.kiln_best_ms / r.onednn_best_ms, kg, og, 100 * kg / peak,
-                100 * og / peak, r.max_diff, r.impl.c_str());
+    std::printf(
+        "%-16s %-24s %9.3f %10.3f %6.2f %6.2f %6.2f %8.1f %8.1f %5.0f%% %5.0f%% %8.1e  %s\n",
+        r.layer->name, shape_text(*r.layer).c_str(), r.kiln_ms, r.onednn_ms,
+        r.kiln_ms / r.onednn_ms, r.kiln_best_ms / r.onednn_best_ms, r.paired, kg, og,
+        100 * kg / peak, 100 * og / peak, r.max_diff, r.impl.c_str());
+    paired_ratios.push_back(r.paired);
     ratios.push_back(r.kiln_ms / r.onednn_ms);
     best_ratios.push_back(r.kiln_best_ms / r.onednn_best_ms);
     kiln_total += r.layer->count * r.kiln_ms;
     onednn_total += r.layer->count * r.onednn_ms;
   }
   if (ratios.empty()) return;
-  std::printf("geometric mean of kiln/oneDNN over %zu layers: %.2f (medians), %.2f (best runs)\n",
-              ratios.size(), kiln::bench::geometric_mean(ratios),
-              kiln::bench::geometric_mean(best_ratios));
+  std::printf(
+      "geometric mean of kiln/oneDNN over %zu layers: %.2f (medians), %.2f (best runs), %.2f "
+      "(paired rounds)\n",
+      ratios.size(), kiln::bench::geometric_mean(ratios),
+      kiln::bench::geometric_mean(best_ratios), kiln::bench::geometric_mean(paired_ratios));
   std::printf(
       "all of %s's layers (each distinct layer times its count): kiln %.2f ms, oneDNN %.2f ms, "
       "ratio %.2f\n",
@@ -323,9 +352,10 @@ int run(const Options &o) {
   const char *wait_policy = std::getenv("OMP_WAIT_POLICY");
   auto one = kiln::bench::measure_peak(1), all = kiln::bench::measure_peak(threads);
   std::printf(
-      "onednn_conv_bench: %d threads for both; median of %d runs (%d rounds of %d)\n"
+      "onednn_conv_bench: %d threads for both; median of %d runs (%d rounds of %d, each after "
+      "%.0f ms of untimed runs)\n"
       "oneDNN %d.%d.%d, algorithm %s, layouts %s, OpenMP, OMP_WAIT_POLICY=%s\n",
-      threads, o.repeat * o.rounds, o.rounds, o.repeat, dnnl_version()->major,
+      threads, o.repeat * o.rounds, o.rounds, o.repeat, o.warmup_ms, dnnl_version()->major,
       dnnl_version()->minor, dnnl_version()->patch, o.algo_auto ? "auto" : "direct",
       o.layout_any ? "any (oneDNN's choice)" : "nchw", wait_policy ? wait_policy : "(unset)");
   std::printf("peak FP32 FMA (%s): 1 core %.1f GFLOP/s, %d threads %.1f GFLOP/s\n",
@@ -367,11 +397,12 @@ int run(const Options &o) {
                    max_diff, max_ref);
       return 1;
     }
-    std::vector<double> kiln_ms, onednn_ms;
+    std::vector<double> kiln_ms, onednn_ms, round_ratios;
     time_both(
-        o, run_kiln, [&] { onednn.run(); }, kiln_ms, onednn_ms);
+        o, run_kiln, [&] { onednn.run(); }, kiln_ms, onednn_ms, round_ratios);
     rows.push_back({&l, median(kiln_ms), median(onednn_ms), kiln::bench::quantile(kiln_ms, 0),
-                    kiln::bench::quantile(onednn_ms, 0), max_diff, onednn.impl()});
+                    kiln::bench::quantile(onednn_ms, 0), max_diff, median(round_ratios),
+                    onednn.impl()});
   }
   // The peak again, keeping the better figure (the less disturbed one).
   auto again = kiln::bench::measure_peak(threads);
