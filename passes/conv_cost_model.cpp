@@ -53,7 +53,12 @@ std::string conv_variant(const std::string &algorithm, const ConvFeatures &f) {
     if (pointwise(f)) return "direct_pointwise";
     if (strided_pointwise(f)) return "direct_strided_pointwise";
   }
-  if (algorithm == "im2col" && pointwise(f)) return "im2col_gemm";
+  // A strided 1x1 conv through im2col is the same GEMM as a stride-1 1x1
+  // (reduction = input channels, no window), only its A panel is gathered
+  // from every stride-th pixel; the general "im2col" fit, dominated by 3x3
+  // windows, rated it below the direct kernel, which measured 1.6-2.6x
+  // slower on ResNet-50's projections (docs/performance.md).
+  if (algorithm == "im2col" && (pointwise(f) || strided_pointwise(f))) return "im2col_gemm";
   return algorithm;
 }
 

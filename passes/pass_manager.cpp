@@ -11,6 +11,7 @@
 #include "passes/eliminate_identity.h"
 #include "passes/fold_batchnorm.h"
 #include "passes/fold_constants.h"
+#include "passes/fuse_depthwise_pointwise.h"
 #include "passes/fuse_elementwise.h"
 #include "passes/fuse_epilogue.h"
 #include "passes/pretransform_winograd.h"
@@ -28,6 +29,16 @@ const std::vector<Pass> &all_passes() {
       {"eliminate-dead-nodes", "remove nodes whose outputs nothing uses", eliminate_dead_nodes},
       {"fuse-elementwise", "fuse chains of elementwise nodes (activations, add/sub/mul/div, batch norm) into one kernel",
        fuse_elementwise},
+      {"fuse-depthwise-pointwise",
+       "fuse a depthwise 3x3 conv2d and the 1x1 conv2d reading it into one kernel (<= 32 channels, stride 1: where measured faster)",
+       fuse_depthwise_pointwise,
+       // A forced --conv-algo names the algorithm of every conv2d: the fusion steps aside.
+       [](const ir::Graph &g, const PassOptions &o, PassRecord &) {
+         return o.conv_algo.mode == "auto" ? fuse_depthwise_pointwise(g) : g;
+       }},
+      {"fuse-depthwise-pointwise-all",
+       "fuse-depthwise-pointwise at every shape, ignoring the measured gate (for experiments)",
+       fuse_depthwise_pointwise_all},
       {"eliminate-concat", "let producers write straight into a concat's output", eliminate_concat},
       {"select-algorithm", "choose each conv2d's algorithm (--conv-algo; default: the cost model)",
        [](const ir::Graph &g) { return select_algorithm(g, ConvAlgoOptions{}); },
@@ -73,9 +84,12 @@ const Pass &get_pass(const std::string &name) {
 std::vector<std::string> passes_for_level(int level) {
   if (level < 0 || level > 2) throw UserError("optimization level must be 0, 1 or 2, got " + std::to_string(level));
   if (level == 0) return {};
-  return {"eliminate-identity", "fold-constants", "fold-batchnorm", "fuse-epilogue",
+  std::vector<std::string> names = {"eliminate-identity", "fold-constants", "fold-batchnorm", "fuse-epilogue",
           "eliminate-dead-nodes", "fuse-elementwise", "eliminate-concat", "select-algorithm",
           "pretransform-winograd"};
+  // -O2 only: after the epilogue fusions, which give both convs their activations.
+  if (level == 2) names.insert(std::find(names.begin(), names.end(), "eliminate-concat"), "fuse-depthwise-pointwise");
+  return names;
 }
 
 ir::Graph run_passes(const ir::Graph &input, const PassOptions &options, std::vector<PassRecord> *records) {

@@ -50,12 +50,9 @@ inline const Halide::Target &jit_host() {
   return t;
 }
 
-// Lowers the case with `algorithm`, runs it and compares; returns the
-// kernel's schedule description for further checks.
-inline std::string check_conv_algorithm(const ConvCase &c, const std::string &algorithm) {
-  uint32_t seed = static_cast<uint32_t>(std::hash<std::string>{}(c.name));
-  ir::Attrs a = c.attrs;
-  a.set("algorithm", algorithm);
+// The case's one-node graph with attributes `a` (the case's, perhaps with
+// more), and the residual input when the case has one.
+inline OneNode conv_graph(const ConvCase &c, const ir::Attrs &a, uint32_t seed) {
   OneNode g = one_node("conv2d", {c.x}, a, seed);
   if (c.residual) {
     const ir::Shape out = g.graph.value(g.n().outputs[0]).type.shape;
@@ -66,8 +63,18 @@ inline std::string check_conv_algorithm(const ConvCase &c, const std::string &al
     g.graph.mark_output(g.n().outputs[0]);
     ir::verify_or_throw(g.graph, c.name);
   }
-  codegen::LowerRequest req = lower_request(g, jit_host());
-  codegen::LoweredKernel k = codegen::lower_node(req);
+  return g;
+}
+
+inline uint32_t case_seed(const ConvCase &c) {
+  return static_cast<uint32_t>(std::hash<std::string>{}(c.name));
+}
+
+// Runs kernel `k` (lowered from `req`) on g's inputs and compares every
+// output with the reference interpreter; returns the kernel's schedule.
+inline std::string expect_kernel_matches_reference(const ConvCase &c, const OneNode &g,
+                                                   const codegen::LowerRequest &req,
+                                                   codegen::LoweredKernel k) {
   std::vector<ir::Shape> out_shapes;
   for (const auto &t : req.outputs) out_shapes.push_back(t.shape);
   std::vector<reference::Tensor> got = run_lowered(k, g.inputs, out_shapes, jit_host());
@@ -80,6 +87,16 @@ inline std::string check_conv_algorithm(const ConvCase &c, const std::string &al
     EXPECT_TRUE(diff.empty()) << c.name << " (" << k.schedule << "): " << diff;
   }
   return k.schedule;
+}
+
+// Lowers the case with `algorithm`, runs it and compares; returns the
+// kernel's schedule description for further checks.
+inline std::string check_conv_algorithm(const ConvCase &c, const std::string &algorithm) {
+  ir::Attrs a = c.attrs;
+  a.set("algorithm", algorithm);
+  OneNode g = conv_graph(c, a, case_seed(c));
+  codegen::LowerRequest req = lower_request(g, jit_host());
+  return expect_kernel_matches_reference(c, g, req, codegen::lower_node(req));
 }
 
 // The body of the parameterized algorithm tests: `c` under `algorithm`

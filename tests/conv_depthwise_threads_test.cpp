@@ -48,34 +48,12 @@ ConvCase dw(std::string name, ir::Shape x, int64_t multiplier, int64_t k,
 // heuristic), runs it and compares with the reference; returns the schedule
 // description.
 std::string check(const ConvCase &c, const ScheduleKnobs &knobs = {}) {
-  uint32_t seed = static_cast<uint32_t>(std::hash<std::string>{}(c.name));
   ir::Attrs a = c.attrs;
   a.set("algorithm", std::string("depthwise"));
-  testing::OneNode g = testing::one_node("conv2d", {c.x}, a, seed);
-  if (c.residual) {
-    const ir::Shape out = g.graph.value(g.n().outputs[0]).type.shape;
-    int r = g.graph.add_input("residual", {ir::DType::F32, out});
-    g.graph.nodes[g.node].inputs.push_back(r);
-    g.graph.nodes[g.node].attrs.set("has_residual", int64_t{1});
-    g.inputs.push_back(testing::random_tensor(out, seed + 4242));
-    g.graph.mark_output(g.n().outputs[0]);
-  }
+  testing::OneNode g = testing::conv_graph(c, a, testing::case_seed(c));
   codegen::LowerRequest req = testing::lower_request(g, testing::jit_host());
   req.tuned = knobs;
-  codegen::LoweredKernel k = codegen::lower_node(req);
-  std::vector<ir::Shape> out_shapes;
-  for (const auto &t : req.outputs) out_shapes.push_back(t.shape);
-  std::vector<reference::Tensor> got =
-      testing::run_lowered(k, g.inputs, out_shapes, testing::jit_host());
-  std::vector<const reference::Tensor *> in;
-  for (const auto &t : g.inputs) in.push_back(&t);
-  std::vector<reference::Tensor> want = reference::run_node(g.n(), in);
-  EXPECT_EQ(got.size(), want.size());
-  for (size_t i = 0; i < got.size() && i < want.size(); i++) {
-    std::string diff = testing::compare(got[i], want[i], c.tol);
-    EXPECT_TRUE(diff.empty()) << c.name << " (" << k.schedule << "): " << diff;
-  }
-  return k.schedule;
+  return testing::expect_kernel_matches_reference(c, g, req, codegen::lower_node(req));
 }
 
 // --- the default heuristic: serial and parallel paths ----------------------

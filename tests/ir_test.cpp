@@ -461,6 +461,15 @@ std::vector<InferCase> infer_cases() {
               {"stride", ir::AttrValue(ints{2, 1, 2})},
               {"use_bias", num(0)}}),
        "1x3x6x6x11"},
+      // A depthwise 3x3 stride 2 ('same': ceil(9/2) = 5) then a 1x1 to 6 channels.
+      {"conv2d_dw_pw",
+       "conv2d_dw_pw",
+       {x({1, 4, 9, 8}), w({4, 1, 3, 3}), w({4}), w({6, 4, 1, 1}), w({6})},
+       attrs({{"pw_filters", num(6)},
+              {"dw_kernel", pair(3, 3)},
+              {"dw_stride", pair(2, 2)},
+              {"dw_padding", str("same")}}),
+       "1x6x5x4"},
   };
 }
 

@@ -1,8 +1,10 @@
 // Halide lowering of conv2d: a direct convolution accumulated in register
-// blocks, in one of two forms: over the image rows (define_direct /
+// blocks, in one of three forms: over the image rows (define_direct /
 // schedule_direct), or, for stride 1, over "flat rows" where the padded
 // rows are laid end to end so narrow images still fill whole vectors
-// (define_flat / schedule_flat). The knobs and the heuristic choosing them
+// (define_flat / schedule_flat), or over "shifted rows" where the vector
+// axis is the unpadded map's pixel index and the input is copied once per
+// kernel-x shift, so no lane is dropped (define_shifted / schedule_shifted). The knobs and the heuristic choosing them
 // are in codegen/schedules/conv_schedule.h. A pointwise conv is viewed as
 // one row of H*W pixels; a conv whose kernel covers its whole input is a
 // dense layer and lowered as one. The fused epilogue (activation, residual,
@@ -88,7 +90,12 @@ void schedule_direct(DirectFuncs &f, const ConvGeometry &g, const ConvSchedule &
       .split(f.co, coo, coi, k.co_block, shift)
       .reorder(xi, yi, coi, xo, yo, coo, f.n);
   register_block(f.out, xi, {yi, coi}, vw);
-  if (k.channels_inner) {
+  if (k.band_tasks) {
+    // A task is one row block with all its channel blocks: it pads its
+    // input rows itself (into L2), and no whole-image padded copy is made.
+    f.out.reorder(coo, yo);
+    if (k.parallel) f.out.fuse(yo, f.n, task).parallel(task);
+  } else if (k.channels_inner) {
     // Consecutive tasks share a row band of the input (in L2) instead of
     // streaming the whole input once per channel block.
     f.out.reorder(coo, yo);
@@ -106,7 +113,10 @@ void schedule_direct(DirectFuncs &f, const ConvGeometry &g, const ConvSchedule &
   register_block(update, f.x, {f.y, f.co}, vw);
   if (k.unroll_kx) update.unroll(f.r.x);
 
-  if (g.needs_boundary) {
+  if (g.needs_boundary && k.band_tasks) {
+    f.padded.compute_at(f.out, k.parallel ? task : yo);
+    if (vw > 1) f.padded.vectorize(f.x, vw);
+  } else if (g.needs_boundary) {
     Var cn("cn");
     f.padded.compute_root().fuse(f.co, f.n, cn);
     if (vw > 1) f.padded.vectorize(f.x, vw);
@@ -178,6 +188,78 @@ void schedule_flat(FlatFuncs &f, const ConvGeometry &g, const ConvSchedule &k) {
   if (k.parallel) f.flat_in.parallel(cn);
 }
 
+// --- shifted-rows form (stride 1, groups 1) -----------------------------
+
+struct ShiftedFuncs {
+  Var x{"x"}, y{"y"}, co{"co"}, n{"n"}, p{"p"}, kx{"kx"}, c{"c"};
+  Func shifted{"shifted_in"};  // (p, kx, ci, n): input row pixels shifted by kx, end to end
+  Func partial{"partial"};     // (p, co, chunk, n): register block over one ci chunk
+  Func total{"total"};         // (p, co, n): bias plus the chunks, a task's outputs
+  Func out{"kiln_conv2d"};     // total through the epilogue
+  RDom r;                      // kx, ky, ci within a chunk
+  RDom rc;                     // the chunks
+};
+
+// Output pixel (x, y) is p = y * out_w + x. shifted(p, kx) holds the padded
+// input at (x + kx*dx - pl, y - pt) for p = y * out_w + x, so tap (kx, ky)
+// of output p reads shifted(p + ky*dy*out_w, kx): contiguous in p across
+// row ends, every lane wanted.
+void define_shifted(ShiftedFuncs &f, const ConvGeometry &g, const ConvInputs &in,
+                    const FusedEpilogue &epilogue, int64_t chunk) {
+  const ConvShape &s = g.shape;
+  Var x = f.x, y = f.y, co = f.co, n = f.n, p = f.p, c = f.c;
+  Expr w = extent(s.out_w);
+  Func ext = extend(g, in.x);  // also serves reads past the last row (rounded-up blocks)
+  f.shifted(p, f.kx, co, n) = ext(p % w + f.kx * extent(s.dilation_w) - extent(g.pad_left),
+                                  p / w - extent(g.pad_top), co, n);
+  f.r = RDom(0, extent(s.kernel_w), 0, extent(s.kernel_h), 0, extent(chunk), "r");
+  f.rc = RDom(0, extent(s.in_channels / chunk), "rc");
+  const RDom &r = f.r;
+  Expr ci = c * extent(chunk) + r.z;
+  f.partial(p, co, c, n) = 0.0f;
+  f.partial(p, co, c, n) +=
+      in.weight(r.x, r.y, ci, co) * f.shifted(p + r.y * extent(s.dilation_h * s.out_w), r.x, ci, n);
+  f.total(p, co, n) = in.bias_or_zero(co);
+  f.total(p, co, n) += f.partial(p, co, f.rc, n);
+  f.out(x, y, co, n) = epilogue.apply(f.total(y * w + x, co, n), {x, y, co, n});
+}
+
+// Tasks (n, task_channels block) in parallel. A task walks the ci chunks
+// outermost; per chunk, its co blocks, then its pixel blocks: a register
+// block of (vw * x_vectors) pixels x co_block channels sums the chunk
+// (partial) and adds it into the task's outputs (total).
+void schedule_shifted(ShiftedFuncs &f, const ConvGeometry &g, const ConvSchedule &k) {
+  Var ct("ct"), cti("cti"), task("task"), qo("qo"), qi("qi"), cm("cm"), coi("coi");
+  const int vw = k.vector_width;
+  f.out.split(f.co, ct, cti, k.task_channels, TailStrategy::ShiftInwards)
+      .reorder(f.x, f.y, cti, ct, f.n);
+  int out_vw = schedules::pow2_at_most(g.shape.out_w, vw);
+  if (out_vw > 1) f.out.vectorize(f.x, out_vw, TailStrategy::ShiftInwards);
+  if (k.parallel) f.out.fuse(ct, f.n, task).parallel(task);
+  f.total.compute_at(f.out, k.parallel ? task : ct);
+  if (vw > 1) f.total.vectorize(f.p, vw);
+  // Round up, not shift inwards: an update applied twice would add twice.
+  // The task's channels are whole co blocks (legalize), the pixels round
+  // up inside the task's buffer.
+  Stage sum = f.total.update();
+  sum.split(f.p, qo, qi, vw * k.x_vectors, TailStrategy::RoundUp)
+      .split(f.co, cm, coi, k.co_block, TailStrategy::RoundUp)
+      .reorder(qi, coi, qo, cm, f.rc, f.n);
+  register_block(sum, qi, {coi}, vw);
+
+  f.partial.compute_at(f.total, qo);
+  register_block(f.partial, f.p, {f.co}, vw);
+  Stage update = f.partial.update();
+  update.reorder(f.p, f.co, f.r.x, f.r.y, f.r.z, f.c, f.n);
+  register_block(update, f.p, {f.co}, vw);
+  if (k.unroll_kx) update.unroll(f.r.x);
+
+  Var kc("kc");
+  f.shifted.compute_root().fuse(f.kx, f.co, kc).fuse(kc, f.n, kc);
+  if (vw > 1) f.shifted.vectorize(f.p, vw);
+  if (k.parallel) f.shifted.parallel(kc);
+}
+
 // --- lowering -------------------------------------------------------------
 
 // `unscheduled`: the direct form with no scheduling directive, for an
@@ -214,6 +296,14 @@ LoweredKernel lower_conv(const LowerRequest &req, ConvGeometry g, const ConvSche
                                         epilogue.describe("in the output stage"));
     out.unscheduled = true;
     return out;
+  }
+  if (k.shifted_rows) {
+    ShiftedFuncs f;
+    define_shifted(f, g, in, epilogue, k.ci_chunk);
+    schedule_shifted(f, g, k);
+    return make_kernel(f.out, params, views, out_view,
+                       what + ", input copied per kernel-x shift" +
+                           epilogue.describe("on each task's outputs as they are copied out"));
   }
   if (k.flat_rows) {
     FlatFuncs f;

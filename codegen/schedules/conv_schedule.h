@@ -26,6 +26,10 @@ struct ConvShape {
 // however narrow the image is.
 int64_t flat_row_length(const ConvShape &shape);
 
+// Input channels per partial sum of shifted-rows mode: the largest divisor
+// of the channels per group that is at most `want` (0: all of them).
+int64_t ci_chunk_for(const ConvShape &shape, int want);
+
 // The output is computed in register blocks of
 // (x_vectors * vector_width) pixels x y_block rows x co_block channels, the
 // whole reduction (ci, ky, kx) running inside each block; blocks of one
@@ -43,6 +47,20 @@ struct ConvSchedule {
   // Direct form: a task is (n, row block, co block) with co innermost, so
   // consecutive tasks read the same input rows (for inputs larger than the weights).
   bool channels_inner = false;
+  // Direct form: a task is (n, row block) with every co block inside it; the
+  // task pads its own input rows (no whole-image padded copy), and they stay
+  // in L2 across the channel blocks.
+  bool band_tasks = false;
+  // Shifted-rows mode (stride 1, groups 1; wins over flat_rows): x is the
+  // pixel index of the unpadded output map (y * out_w + x), so vectors span
+  // rows with no dropped lanes; the input is copied once per kernel-x shift
+  // so every tap is one contiguous load. A task holds task_channels output
+  // channels (0: co_block) and sums its blocks in chunks of ci_chunk input
+  // channels (0: all), so a chunk's input rows stay in L2 and a block's
+  // weights in L1 across the task's pixel blocks.
+  bool shifted_rows = false;
+  int ci_chunk = 0;
+  int task_channels = 0;
 
   std::string describe() const;
 };

@@ -40,19 +40,33 @@ ConvSchedule conv_schedule_from(const ScheduleKnobs &k) {
   take(k, "unroll_kx", s.unroll_kx);
   take(k, "parallel", s.parallel);
   take(k, "flat_rows", s.flat_rows);
+  take(k, "channels_inner", s.channels_inner);
+  take(k, "band_tasks", s.band_tasks);
+  take(k, "shifted_rows", s.shifted_rows);
+  take(k, "ci_chunk", s.ci_chunk);
+  take(k, "task_channels", s.task_channels);
   return s;
 }
 
 ScheduleKnobs knobs_of(const ConvSchedule &s) {
-  return {"conv2d",
-          {{"vector_width", s.vector_width},
-           {"x_vectors", s.x_vectors},
-           {"y_block", s.y_block},
-           {"co_block", s.co_block},
-           {"unroll_kx", s.unroll_kx},
-           {"parallel", s.parallel},
-           {"flat_rows", s.flat_rows}},
-          ""};
+  ScheduleKnobs k{"conv2d",
+                  {{"vector_width", s.vector_width},
+                   {"x_vectors", s.x_vectors},
+                   {"y_block", s.y_block},
+                   {"co_block", s.co_block},
+                   {"unroll_kx", s.unroll_kx},
+                   {"parallel", s.parallel},
+                   {"flat_rows", s.flat_rows}},
+                  ""};
+  // Later knobs only when set, so earlier settings keep their knob sets.
+  if (s.channels_inner) k.values["channels_inner"] = 1;
+  if (s.band_tasks) k.values["band_tasks"] = 1;
+  if (s.shifted_rows) {
+    k.values["shifted_rows"] = 1;
+    k.values["ci_chunk"] = s.ci_chunk;
+    k.values["task_channels"] = s.task_channels;
+  }
+  return k;
 }
 
 DenseSchedule dense_schedule_from(const ScheduleKnobs &k) {
