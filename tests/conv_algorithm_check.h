@@ -9,6 +9,7 @@
 #include <functional>
 #include <string>
 
+#include "codegen/schedules/schedule_knobs.h"
 #include "ir/verifier.h"
 #include "tests/codegen_test_util.h"
 
@@ -96,6 +97,39 @@ inline std::string check_conv_algorithm(const ConvCase &c, const std::string &al
   a.set("algorithm", algorithm);
   OneNode g = conv_graph(c, a, case_seed(c));
   codegen::LowerRequest req = lower_request(g, jit_host());
+  return expect_kernel_matches_reference(c, g, req, codegen::lower_node(req));
+}
+
+// Attribute shorthands of the depthwise tests.
+inline ir::AttrValue pads(int64_t t, int64_t l, int64_t b, int64_t r) {
+  return conv_ints{t, l, b, r};
+}
+inline const std::pair<const char *, ir::AttrValue> kSame{"padding", std::string("same")};
+inline const std::pair<const char *, ir::AttrValue> kStride2{"stride", conv_ints{2, 2}};
+
+// A k x k depthwise conv of x (NCHW) with `multiplier` filters per channel.
+inline ConvCase depthwise_case(
+    std::string name, ir::Shape x, int64_t multiplier, int64_t k,
+    std::initializer_list<std::pair<const char *, ir::AttrValue>> more = {}) {
+  ConvCase c = conv_case(std::move(name), x, x[1] * multiplier, k, k, more);
+  c.attrs.set("groups", x[1]);
+  return c;
+}
+
+// The one-node graph of `c` with algorithm depthwise (and its residual).
+inline OneNode depthwise_graph(const ConvCase &c, uint32_t seed) {
+  ir::Attrs a = c.attrs;
+  a.set("algorithm", std::string("depthwise"));
+  return conv_graph(c, a, seed);
+}
+
+// Lowers `c` as a depthwise conv with `knobs` (empty: the default
+// heuristic), runs it and compares with the reference; returns the schedule.
+inline std::string check_depthwise(const ConvCase &c,
+                                   const codegen::schedules::ScheduleKnobs &knobs = {}) {
+  OneNode g = depthwise_graph(c, case_seed(c));
+  codegen::LowerRequest req = lower_request(g, jit_host());
+  req.tuned = knobs;
   return expect_kernel_matches_reference(c, g, req, codegen::lower_node(req));
 }
 

@@ -22,69 +22,51 @@ namespace kiln {
 namespace {
 
 using codegen::schedules::ScheduleKnobs;
+using testing::check_depthwise;
 using testing::conv_case;
 using testing::conv_ints;
 using testing::ConvCase;
+using testing::depthwise_case;
+using testing::kSame;
+using testing::kStride2;
+using testing::pads;
 using testing::with_epilogue;
 
-ir::AttrValue pads(int64_t t, int64_t l, int64_t b, int64_t r) { return conv_ints{t, l, b, r}; }
 ir::AttrValue str(const char *s) { return std::string(s); }
-const std::pair<const char *, ir::AttrValue> kSame{"padding", std::string("same")};
-const std::pair<const char *, ir::AttrValue> kStride2{"stride", conv_ints{2, 2}};
-
-ConvCase dw(std::string name, ir::Shape x, int64_t multiplier,
-            std::initializer_list<std::pair<const char *, ir::AttrValue>> more = {}) {
-  ConvCase c = conv_case(std::move(name), x, x[1] * multiplier, 3, 3, more);
-  c.attrs.set("groups", x[1]);
-  return c;
-}
-
-// The one-node graph of `c` with algorithm depthwise (and its residual).
-testing::OneNode graph_of(const ConvCase &c, uint32_t seed) {
-  ir::Attrs a = c.attrs;
-  a.set("algorithm", std::string("depthwise"));
-  return testing::conv_graph(c, a, seed);
-}
-
-// Lowers `c` with `knobs` (empty: the default heuristic), runs it and
-// compares with the reference; returns the schedule description.
-std::string check(const ConvCase &c, const ScheduleKnobs &knobs = {}) {
-  testing::OneNode g = graph_of(c, testing::case_seed(c));
-  codegen::LowerRequest req = testing::lower_request(g, testing::jit_host());
-  req.tuned = knobs;
-  return testing::expect_kernel_matches_reference(c, g, req, codegen::lower_node(req));
-}
 
 std::vector<ConvCase> edge_cases() {
   return {
       // Stride 2, odd and even sizes, rows narrower than a vector.
-      dw("s2_c6_7x7", {1, 6, 7, 7}, 1, {kSame, kStride2}),
-      dw("s2_c13_14x14", {1, 13, 14, 14}, 1, {kSame, kStride2}),
-      dw("s2_c9_15x13", {1, 9, 15, 13}, 1, {kSame, kStride2}),
-      dw("s2_c5_valid_29x23", {1, 5, 29, 23}, 1, {kStride2}),
-      dw("s2_c7_tf_28x28", {1, 7, 28, 28}, 1, {kStride2, {"padding", pads(0, 0, 1, 1)}}),
-      dw("s2_c4_replicate_19x21", {1, 4, 19, 21}, 1,
-         {kStride2, {"padding", pads(1, 1, 1, 1)}, {"padding_mode", str("replicate")}}),
-      dw("s2_c4_reflect_12x21", {1, 4, 12, 21}, 1,
-         {kStride2, {"padding", pads(1, 2, 1, 0)}, {"padding_mode", str("reflect")}}),
-      dw("s2_c3_w3", {1, 3, 9, 3}, 1, {kSame, kStride2}),
+      depthwise_case("s2_c6_7x7", {1, 6, 7, 7}, 1, 3, {kSame, kStride2}),
+      depthwise_case("s2_c13_14x14", {1, 13, 14, 14}, 1, 3, {kSame, kStride2}),
+      depthwise_case("s2_c9_15x13", {1, 9, 15, 13}, 1, 3, {kSame, kStride2}),
+      depthwise_case("s2_c5_valid_29x23", {1, 5, 29, 23}, 1, 3, {kStride2}),
+      depthwise_case("s2_c7_tf_28x28", {1, 7, 28, 28}, 1, 3,
+                     {kStride2, {"padding", pads(0, 0, 1, 1)}}),
+      depthwise_case("s2_c4_replicate_19x21", {1, 4, 19, 21}, 1, 3,
+                     {kStride2, {"padding", pads(1, 1, 1, 1)}, {"padding_mode", str("replicate")}}),
+      depthwise_case("s2_c4_reflect_12x21", {1, 4, 12, 21}, 1, 3,
+                     {kStride2, {"padding", pads(1, 2, 1, 0)}, {"padding_mode", str("reflect")}}),
+      depthwise_case("s2_c3_w3", {1, 3, 9, 3}, 1, 3, {kSame, kStride2}),
       // Stride 1, 7x7 and 14x14 maps, channels not a multiple of 8, widths
       // that do not divide the vector, valid (no padding) convs.
-      dw("s1_c37_7x7", {1, 37, 7, 7}, 1, {kSame}),
-      dw("s1_c21_14x14", {1, 21, 14, 14}, 1, {kSame}),
-      dw("s1_c5_valid_9x11", {1, 5, 9, 11}, 1),
-      dw("s1_c3_valid_5x17", {1, 3, 5, 17}, 1),
-      dw("s1_c6_reflect_10x13", {1, 6, 10, 13}, 1, {kSame, {"padding_mode", str("reflect")}}),
-      dw("s1_c4_asym_10x19", {1, 4, 10, 19}, 1, {{"padding", pads(2, 0, 0, 2)}}),
+      depthwise_case("s1_c37_7x7", {1, 37, 7, 7}, 1, 3, {kSame}),
+      depthwise_case("s1_c21_14x14", {1, 21, 14, 14}, 1, 3, {kSame}),
+      depthwise_case("s1_c5_valid_9x11", {1, 5, 9, 11}, 1, 3),
+      depthwise_case("s1_c3_valid_5x17", {1, 3, 5, 17}, 1, 3),
+      depthwise_case("s1_c6_reflect_10x13", {1, 6, 10, 13}, 1, 3,
+                     {kSame, {"padding_mode", str("reflect")}}),
+      depthwise_case("s1_c4_asym_10x19", {1, 4, 10, 19}, 1, 3, {{"padding", pads(2, 0, 0, 2)}}),
       // Batch 2, multiplier 2, the fused epilogue.
-      dw("b2_s2_c11_14x14", {2, 11, 14, 14}, 1, {kSame, kStride2}),
-      dw("b2_s1_c10_7x7", {2, 10, 7, 7}, 1, {kSame}),
-      dw("x2_b2_s2_c5_13x15", {2, 5, 13, 15}, 2, {kSame, kStride2}),
-      with_epilogue(dw("relu6_s2_c12_14x14", {1, 12, 14, 14}, 1, {kSame, kStride2}), "relu6", false,
-                    "none"),
-      with_epilogue(dw("res_s1_c9_7x7", {1, 9, 7, 7}, 1, {kSame}), "relu", true, "relu6"),
-      with_epilogue(dw("res_s2_c7_b2_11x9", {2, 7, 11, 9}, 1, {kSame, kStride2}), "none", true,
+      depthwise_case("b2_s2_c11_14x14", {2, 11, 14, 14}, 1, 3, {kSame, kStride2}),
+      depthwise_case("b2_s1_c10_7x7", {2, 10, 7, 7}, 1, 3, {kSame}),
+      depthwise_case("x2_b2_s2_c5_13x15", {2, 5, 13, 15}, 2, 3, {kSame, kStride2}),
+      with_epilogue(depthwise_case("relu6_s2_c12_14x14", {1, 12, 14, 14}, 1, 3, {kSame, kStride2}),
+                    "relu6", false, "none"),
+      with_epilogue(depthwise_case("res_s1_c9_7x7", {1, 9, 7, 7}, 1, 3, {kSame}), "relu", true,
                     "relu6"),
+      with_epilogue(depthwise_case("res_s2_c7_b2_11x9", {2, 7, 11, 9}, 1, 3, {kSame, kStride2}),
+                    "none", true, "relu6"),
   };
 }
 
@@ -92,7 +74,7 @@ class DepthwiseEdgeTest : public ::testing::TestWithParam<ConvCase> {};
 
 TEST_P(DepthwiseEdgeTest, DefaultMatchesReference) {
   try {
-    check(GetParam());
+    check_depthwise(GetParam());
   } catch (const Halide::Error &e) {
     FAIL() << GetParam().name << ": Halide error: " << e.what();
   }
@@ -109,8 +91,9 @@ TEST(DepthwiseBench, DISABLED_Layer) {
   int64_t ch = 1024, size = 7, stride = 1;
   if (const char *l = std::getenv("KILN_DW_LAYER"))
     std::sscanf(l, "%ld,%ld,%ld", &ch, &size, &stride);
-  ConvCase c = dw("bench", {1, ch, size, size}, 1, {kSame, {"stride", conv_ints{stride, stride}}});
-  testing::OneNode g = graph_of(c, 1);
+  ConvCase c = depthwise_case("bench", {1, ch, size, size}, 1, 3,
+                              {kSame, {"stride", conv_ints{stride, stride}}});
+  testing::OneNode g = testing::depthwise_graph(c, 1);
   codegen::LowerRequest req = testing::lower_request(g, testing::jit_host());
   std::vector<ScheduleKnobs> sets = {{}};
   if (const char *env = std::getenv("KILN_DW_KNOBS")) {

@@ -26,35 +26,17 @@ namespace {
 using codegen::schedules::ConvShape;
 using codegen::schedules::DepthwiseSchedule;
 using codegen::schedules::ScheduleKnobs;
+using testing::check_depthwise;
 using testing::conv_case;
 using testing::conv_ints;
 using testing::ConvCase;
+using testing::depthwise_case;
+using testing::kSame;
+using testing::kStride2;
+using testing::pads;
 using testing::with_epilogue;
 
-ir::AttrValue pads(int64_t t, int64_t l, int64_t b, int64_t r) { return conv_ints{t, l, b, r}; }
 ir::AttrValue str(const char *s) { return std::string(s); }
-const std::pair<const char *, ir::AttrValue> kSame{"padding", std::string("same")};
-const std::pair<const char *, ir::AttrValue> kStride2{"stride", conv_ints{2, 2}};
-
-// A k x k depthwise conv of x (NCHW) with `multiplier` filters per channel.
-ConvCase dw(std::string name, ir::Shape x, int64_t multiplier, int64_t k,
-            std::initializer_list<std::pair<const char *, ir::AttrValue>> more = {}) {
-  ConvCase c = conv_case(std::move(name), x, x[1] * multiplier, k, k, more);
-  c.attrs.set("groups", x[1]);
-  return c;
-}
-
-// Lowers `c` as a depthwise conv with `knobs` (empty: the default
-// heuristic), runs it and compares with the reference; returns the schedule
-// description.
-std::string check(const ConvCase &c, const ScheduleKnobs &knobs = {}) {
-  ir::Attrs a = c.attrs;
-  a.set("algorithm", std::string("depthwise"));
-  testing::OneNode g = testing::conv_graph(c, a, testing::case_seed(c));
-  codegen::LowerRequest req = testing::lower_request(g, testing::jit_host());
-  req.tuned = knobs;
-  return testing::expect_kernel_matches_reference(c, g, req, codegen::lower_node(req));
-}
 
 // --- the default heuristic: serial and parallel paths ----------------------
 
@@ -68,31 +50,34 @@ void PrintTo(const PathCase &c, std::ostream *os) { *os << c.conv.name; }
 std::vector<PathCase> path_cases() {
   return {
       // Small: serial (below kDepthwiseSerialBelowMacs).
-      {dw("serial_odd_13x11", {1, 5, 13, 11}, 1, 3, {kSame}), false},
-      {dw("serial_s2_reflect", {1, 6, 15, 17}, 1, 3,
-          {kStride2, {"padding", pads(1, 1, 1, 1)}, {"padding_mode", str("reflect")}}),
+      {depthwise_case("serial_odd_13x11", {1, 5, 13, 11}, 1, 3, {kSame}), false},
+      {depthwise_case("serial_s2_reflect", {1, 6, 15, 17}, 1, 3,
+                      {kStride2, {"padding", pads(1, 1, 1, 1)}, {"padding_mode", str("reflect")}}),
        false},
-      {with_epilogue(dw("serial_relu6_res", {2, 7, 9, 9}, 1, 3, {kSame}), "relu6", true, "none"),
+      {with_epilogue(depthwise_case("serial_relu6_res", {2, 7, 9, 9}, 1, 3, {kSame}), "relu6", true,
+                     "none"),
        false},
       // Large enough to run in parallel (>= kDepthwiseSerialBelowMacs); channel counts that do not
       // divide
       // into 8 tasks (37, 61: prime), odd sizes, a single channel (row strips
       // as tasks), stride 2 and the epilogue.
-      {dw("par_c37_45x41", {1, 37, 45, 41}, 1, 3, {kSame}), true},
-      {dw("par_c61_valid_33x35", {1, 61, 33, 35}, 1, 3), true},
-      {dw("par_c1_rows_257x233", {1, 1, 257, 233}, 1, 3, {kSame}), true},
-      {dw("par_c3_rows_135x151_replicate", {1, 3, 135, 151}, 1, 3,
-          {{"padding", pads(1, 1, 1, 1)}, {"padding_mode", str("replicate")}}),
+      {depthwise_case("par_c37_45x41", {1, 37, 45, 41}, 1, 3, {kSame}), true},
+      {depthwise_case("par_c61_valid_33x35", {1, 61, 33, 35}, 1, 3), true},
+      {depthwise_case("par_c1_rows_257x233", {1, 1, 257, 233}, 1, 3, {kSame}), true},
+      {depthwise_case("par_c3_rows_135x151_replicate", {1, 3, 135, 151}, 1, 3,
+                      {{"padding", pads(1, 1, 1, 1)}, {"padding_mode", str("replicate")}}),
        true},
-      {dw("par_s2_c48_81x75", {1, 48, 81, 75}, 1, 3, {kSame, kStride2}), true},
-      {dw("par_s2_tf_c96_56x56", {1, 96, 56, 56}, 1, 3, {kStride2, {"padding", pads(0, 0, 1, 1)}}),
+      {depthwise_case("par_s2_c48_81x75", {1, 48, 81, 75}, 1, 3, {kSame, kStride2}), true},
+      {depthwise_case("par_s2_tf_c96_56x56", {1, 96, 56, 56}, 1, 3,
+                      {kStride2, {"padding", pads(0, 0, 1, 1)}}),
        true},
-      {dw("par_x2_batch2_c13_33x35", {2, 13, 33, 35}, 2, 3, {kSame}), true},
-      {with_epilogue(dw("par_relu6_c96_28x28", {1, 96, 28, 28}, 1, 3, {kSame}), "relu6", false,
-                     "none"),
+      {depthwise_case("par_x2_batch2_c13_33x35", {2, 13, 33, 35}, 2, 3, {kSame}), true},
+      {with_epilogue(depthwise_case("par_relu6_c96_28x28", {1, 96, 28, 28}, 1, 3, {kSame}), "relu6",
+                     false, "none"),
        true},
-      {with_epilogue(dw("par_res_s2_c64_63x59", {1, 64, 63, 59}, 1, 3, {kSame, kStride2}), "relu",
-                     true, "relu6"),
+      {with_epilogue(
+           depthwise_case("par_res_s2_c64_63x59", {1, 64, 63, 59}, 1, 3, {kSame, kStride2}), "relu",
+           true, "relu6"),
        true},
   };
 }
@@ -101,7 +86,7 @@ class DepthwisePathTest : public ::testing::TestWithParam<PathCase> {};
 
 TEST_P(DepthwisePathTest, MatchesReference) {
   try {
-    std::string schedule = check(GetParam().conv);
+    std::string schedule = check_depthwise(GetParam().conv);
     EXPECT_NE(schedule.find(GetParam().parallel ? "in parallel" : ", serial"), std::string::npos)
         << schedule;
   } catch (const Halide::Error &e) {
@@ -155,14 +140,15 @@ TEST_P(DepthwiseKnobTest, MatchesReference) {
   ScheduleKnobs knobs{"depthwise", k.values, ""};
   // Stride 1 and 2, odd sizes, padding, an epilogue and a multiplier.
   std::vector<ConvCase> cases = {
-      dw(k.name + "_s1", {1, 7, 17, 13}, 1, 3, {kSame}),
-      dw(k.name + "_s2", {1, 5, 19, 21}, 1, 3, {kSame, kStride2}),
-      with_epilogue(dw(k.name + "_x2_b2", {2, 3, 11, 9}, 2, 3, {{"padding", pads(2, 0, 1, 1)}}),
-                    "relu6", true, "none"),
+      depthwise_case(k.name + "_s1", {1, 7, 17, 13}, 1, 3, {kSame}),
+      depthwise_case(k.name + "_s2", {1, 5, 19, 21}, 1, 3, {kSame, kStride2}),
+      with_epilogue(
+          depthwise_case(k.name + "_x2_b2", {2, 3, 11, 9}, 2, 3, {{"padding", pads(2, 0, 1, 1)}}),
+          "relu6", true, "none"),
   };
   for (const ConvCase &c : cases) {
     try {
-      check(c, knobs);
+      check_depthwise(c, knobs);
     } catch (const Halide::Error &e) {
       ADD_FAILURE() << c.name << ": Halide error: " << e.what();
     }
@@ -205,8 +191,9 @@ TEST(DepthwiseKnobs, RoundTrip) {
 // unscheduled and lower_node schedules it (codegen/autoschedule.h).
 TEST(DepthwiseKnobs, Autoscheduler) {
   try {
-    std::string schedule = check(dw("auto_s2", {1, 6, 15, 13}, 1, 3, {kSame, kStride2}),
-                                 {"depthwise", {}, "Mullapudi2016"});
+    std::string schedule =
+        check_depthwise(depthwise_case("auto_s2", {1, 6, 15, 13}, 1, 3, {kSame, kStride2}),
+                        {"depthwise", {}, "Mullapudi2016"});
     EXPECT_NE(schedule.find("unscheduled"), std::string::npos) << schedule;
   } catch (const Halide::Error &e) {
     FAIL() << "Halide error: " << e.what();
@@ -301,8 +288,8 @@ std::pair<double, double> time_kernel(codegen::LowerRequest req, const ScheduleK
 // 512 channels, and conv_dw_6, 256 channels at stride 2) under a few blocks.
 TEST(DepthwiseBench, DISABLED_Blocks14x14) {
   for (int64_t stride : {1, 2}) {
-    ConvCase c = dw("dw_14", {1, 512 / stride, 14 * stride, 14 * stride}, 1, 3,
-                    {kSame, {"stride", conv_ints{stride, stride}}});
+    ConvCase c = depthwise_case("dw_14", {1, 512 / stride, 14 * stride, 14 * stride}, 1, 3,
+                                {kSame, {"stride", conv_ints{stride, stride}}});
     c.attrs.set("algorithm", std::string("depthwise"));
     testing::OneNode g = testing::one_node("conv2d", {c.x}, c.attrs, 1);
     codegen::LowerRequest req = testing::lower_request(g, testing::jit_host());
@@ -344,8 +331,8 @@ TEST(DepthwiseBench, DISABLED_TaskSplit) {
     return t.tv_sec * 1e3 + t.tv_nsec * 1e-6;
   };
   for (const Layer &l : layers) {
-    ConvCase c =
-        dw(l.name, {1, l.c, l.in, l.in}, 1, 3, {kSame, {"stride", conv_ints{l.stride, l.stride}}});
+    ConvCase c = depthwise_case(l.name, {1, l.c, l.in, l.in}, 1, 3,
+                                {kSame, {"stride", conv_ints{l.stride, l.stride}}});
     c.attrs.set("algorithm", std::string("depthwise"));
     testing::OneNode g = testing::one_node("conv2d", {c.x}, c.attrs, 1);
     codegen::LowerRequest req = testing::lower_request(g, testing::jit_host());

@@ -61,6 +61,20 @@ MeasureResult measure_choice(const KernelDesc &d, const codegen::TunedChoice &c)
   return measure(job);
 }
 
+// `choice` (the default knobs spelled out) lowers to the default schedule,
+// and both pass the reference check.
+void expect_same_schedule_as_default(const KernelDesc &d, const codegen::TunedChoice &choice) {
+  MeasureJob def;
+  def.kernel = d;
+  def.target = kTarget;
+  def.is_default = true;
+  def.min_ms = 1;
+  MeasureResult dr = measure(def), cr = measure_choice(d, choice);
+  ASSERT_TRUE(dr.ok) << dr.error;
+  ASSERT_TRUE(cr.ok) << cr.error;
+  EXPECT_EQ(cr.schedule, dr.schedule);
+}
+
 codegen::TunedChoice gemm_choice() {
   return {"im2col",
           {"gemm",
@@ -152,15 +166,7 @@ TEST(TuneAlgorithms, Im2colConvSpaceHasGemmKnobs) {
   auto back = config_of(s, choice);
   ASSERT_TRUE(back.has_value());
   EXPECT_EQ(canonical(s, d, *back), canonical(s, d, c));
-  MeasureJob def;
-  def.kernel = d;
-  def.target = kTarget;
-  def.is_default = true;
-  def.min_ms = 1;
-  MeasureResult dr = measure(def), cr = measure_choice(d, choice);
-  ASSERT_TRUE(dr.ok) << dr.error;
-  ASSERT_TRUE(cr.ok) << cr.error;
-  EXPECT_EQ(cr.schedule, dr.schedule);
+  expect_same_schedule_as_default(d, choice);
 }
 
 // A depthwise 3x3 conv (groups = channels) over a 2x8x10x10 input.
@@ -199,15 +205,7 @@ TEST(TuneAlgorithms, DepthwiseConvSpaceHasDepthwiseKnobsThatMatchTheReference) {
   c.algorithm = static_cast<int>(at - s.algorithms.begin());
   codegen::TunedChoice choice = choice_of(s, c);
   EXPECT_EQ(choice.knobs.family, "depthwise");
-  MeasureJob def;
-  def.kernel = d;
-  def.target = kTarget;
-  def.is_default = true;
-  def.min_ms = 1;
-  MeasureResult dr = measure(def), cr = measure_choice(d, choice);
-  ASSERT_TRUE(dr.ok) << dr.error;
-  ASSERT_TRUE(cr.ok) << cr.error;
-  EXPECT_EQ(cr.schedule, dr.schedule);
+  expect_same_schedule_as_default(d, choice);
   // Knobs far from the defaults still compute the conv (measure checks it
   // against the reference).
   codegen::TunedChoice odd = {"depthwise",
@@ -334,8 +332,11 @@ TEST(TuneAlgorithms, ReadsVersionOneDatabases) {
   TuningDb back = db_from_json(j, "v1");
   const Record *r = back.find(record_key(d, Halide::Target(kTarget).to_string()));
   ASSERT_NE(r, nullptr);
-  for (const Trial &t : r->trials)
-    if (t.is_default) EXPECT_EQ(t.choice.algorithm, "im2col");
+  for (const Trial &t : r->trials) {
+    if (t.is_default) {
+      EXPECT_EQ(t.choice.algorithm, "im2col");
+    }
+  }
 }
 
 // `kiln tune` of a 1x1 and a 3x3 conv with a few trials records both, and
